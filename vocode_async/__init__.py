@@ -1,0 +1,58 @@
+"""vocode_async: the async-first Python SDK for the Vocode Hosted API."""
+
+from ._client import DEFAULT_BASE_URL, AsyncVocode
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConfigError,
+    InternalServerError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseDecodeError,
+    ResponseTooLargeError,
+    UnexpectedRedirectError,
+    UnprocessableEntityError,
+    ValidationIssue,
+    VocodeError,
+)
+from ._pagination import AsyncPager, PagerStats
+from ._retry import RetryPolicy
+from ._types import UNSET, Unset
+from ._version import __version__
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncPager",
+    "AsyncVocode",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigError",
+    "DEFAULT_BASE_URL",
+    "InternalServerError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PagerStats",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ResponseTooLargeError",
+    "RetryPolicy",
+    "UNSET",
+    "UnexpectedRedirectError",
+    "UnprocessableEntityError",
+    "Unset",
+    "ValidationIssue",
+    "VocodeError",
+    "__version__",
+]

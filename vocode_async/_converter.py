@@ -1,0 +1,240 @@
+"""make_converter(): the one cattrs converter, and decoding of response bodies.
+
+Wire quirks live here, not in the models:
+
+* strict primitives: cattrs' defaults call ``str()``/``int()``/``bool()`` and would turn
+  ``"false"`` into True and ``1.9`` into 1; here a wrong JSON type is an error;
+* open enums: a field typed ``SomeEnum | str`` takes an unknown value as its string;
+* times: epoch seconds (int or float) or ISO 8601 strings, always aware UTC datetimes;
+* tagged unions: attrs classes told apart by a ``Literal`` ``type`` field, with an
+  :class:`UnknownVariant` fallback that keeps the raw mapping;
+* "an id or a body" unions: a string is an id, a mapping is decoded as the model;
+* request bodies (:class:`RequestBody`) omit every field left ``UNSET``.
+
+Two converters come from the factory: a fast one (no detailed validation) decodes every
+response, and only when it fails the detailed one runs again to name the field path.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+import orjson
+from cattrs.gen import make_dict_unstructure_fn
+
+from ._errors import ResponseDecodeError
+from .models._base import RequestBody, UnknownVariant
+
+__all__ = ["Decoder", "make_converter"]
+
+T = TypeVar("T")
+_NoneType = type(None)
+_EXCERPT_CHARS = 160
+
+
+def _strict(kind: type, name: str) -> Callable[[Any, Any], Any]:
+    def hook(value: Any, _: Any) -> Any:
+        if type(value) is kind:
+            return value
+        raise TypeError(f"expected {name}, got {type(value).__name__}")
+
+    return hook
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    if type(value) is float or type(value) is int:
+        return float(value)
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    if type(value) is int or type(value) is float:
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if type(value) is not str:
+        raise TypeError(f"expected epoch seconds or an ISO 8601 string, got {type(value).__name__}")
+    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def _tag_of(cls: type) -> str | None:
+    """The ``Literal`` value of an attrs class's ``type`` field, if it has one."""
+    hint = typing.get_type_hints(cls).get("type")
+    if typing.get_origin(hint) is not typing.Literal:
+        return None
+    (tag,) = typing.get_args(hint)
+    return str(tag)
+
+
+def _union_hook(converter: cattrs.Converter, union: Any) -> Callable[[Any, Any], Any]:
+    """One structure hook for every union the models use; see the module docstring."""
+    members = [m for m in typing.get_args(union) if m is not _NoneType]
+    nullable = len(members) < len(typing.get_args(union))
+    enums = [m for m in members if isinstance(m, type) and issubclass(m, enum.Enum)]
+    models = [m for m in members if attrs.has(m)]
+    plain = tuple(m for m in members if m in (str, int, float, bool))
+    fallback = next((m for m in models if issubclass(m, UnknownVariant)), None)
+    tags = {tag: m for m in models if (tag := _tag_of(m)) is not None}
+    mapping_ok = any(typing.get_origin(m) in (Mapping, dict) for m in members)
+    single = members[0] if len(members) == 1 and not enums else None
+
+    def hook(value: Any, _: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise TypeError("expected a value, got null")
+        if single is not None:
+            return converter.structure(value, single)
+        if enums and type(value) is str:
+            try:
+                return enums[0](value)
+            except ValueError:
+                return value  # an enum value this SDK does not know yet: keep the string
+        if type(value) in plain and not (type(value) is bool and bool not in plain):
+            return value
+        if isinstance(value, dict) and models:
+            if len(models) == 1:
+                return converter.structure(value, models[0])
+            cls = tags.get(value.get("type"))  # type: ignore[arg-type]
+            if cls is not None:
+                return converter.structure(value, cls)
+            if fallback is not None and isinstance(value.get("type"), str):
+                return fallback(type=value["type"], raw=value)
+            raise ValueError(f"unknown or missing type tag {value.get('type')!r}")
+        if isinstance(value, dict) and mapping_ok:
+            return value
+        raise TypeError(f"unexpected {type(value).__name__}")
+
+    return hook
+
+
+def _unstructure_union(converter: cattrs.Converter, _: Any) -> Callable[[Any], Any]:
+    """Unions encode by the value's own class; open-enum members as their plain value.
+
+    (cattrs would pass ``str`` enums through unchanged, since ``str`` precedes ``Enum`` in
+    their MRO.)
+    """
+
+    def hook(obj: Any) -> Any:
+        if isinstance(obj, enum.Enum):
+            return obj.value
+        return converter.unstructure(obj, obj.__class__)
+
+    return hook
+
+
+def _unstructure_request(converter: cattrs.Converter, cls: type) -> Callable[[Any], Any]:
+    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+
+
+def make_converter(*, detailed: bool = False) -> cattrs.Converter:
+    """Build the converter every response and request goes through."""
+    conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    conv.register_structure_hook(str, _strict(str, "a string"))
+    conv.register_structure_hook(int, _strict(int, "an integer"))
+    conv.register_structure_hook(bool, _strict(bool, "a boolean"))
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, lambda dt: dt.isoformat())
+    conv.register_unstructure_hook_factory(_is_union, functools.partial(_unstructure_union, conv))
+    conv.register_structure_hook_factory(_is_union, functools.partial(_union_hook, conv))
+    conv.register_structure_hook_factory(
+        lambda tp: isinstance(tp, type) and issubclass(tp, UnknownVariant),
+        lambda cls: lambda value, _: cls(type=value.get("type", ""), raw=value),
+    )
+    conv.register_unstructure_hook_func(
+        lambda tp: isinstance(tp, type) and issubclass(tp, UnknownVariant),
+        lambda obj: dict(obj.raw),
+    )
+    conv.register_unstructure_hook_factory(
+        lambda tp: isinstance(tp, type) and issubclass(tp, RequestBody),
+        functools.partial(_unstructure_request, conv),
+    )
+    return conv
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[:_EXCERPT_CHARS].decode("utf-8", "replace")
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def _field_path(exc: BaseException) -> str | None:
+    """The first field path cattrs names, as ``items[3].to_number``."""
+    for message in cattrs.transform_error(exc, path="$"):
+        if " @ $" in message:
+            return message.rsplit(" @ $", 1)[1].lstrip(".") or None
+    return None
+
+
+@attrs.define
+class Decoder:
+    """Decodes response bytes into models; the only place JSON and cattrs errors are seen."""
+
+    fast: cattrs.Converter = attrs.field(factory=make_converter)
+    detailed: cattrs.Converter = attrs.field(factory=lambda: make_converter(detailed=True))
+
+    def parse(self, body: bytes, *, status: int, content_type: str | None) -> Any:
+        """Parse JSON, or raise :class:`ResponseDecodeError` with a sanitized excerpt."""
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise ResponseDecodeError(
+                f"response to a {status} is not valid JSON (content type {content_type}): "
+                f"{_excerpt(body)!r}",
+                status=status,
+                content_type=content_type,
+                excerpt=_excerpt(body),
+            ) from None
+
+    def decode(self, body: bytes, into: type[T], *, status: int, content_type: str | None) -> T:
+        """Parse and structure ``body`` as ``into``."""
+        data = self.parse(body, status=status, content_type=content_type)
+        return self.structure(data, into, status=status, content_type=content_type, body=body)
+
+    def structure(
+        self, data: Any, into: type[T], *, status: int, content_type: str | None, body: bytes
+    ) -> T:
+        """Structure parsed JSON; on failure name the field path (via the detailed pass)."""
+        try:
+            return self.fast.structure(data, into)
+        except Exception:
+            path, reason = self._explain(data, into)
+        raise ResponseDecodeError(
+            f"response does not match {getattr(into, '__name__', into)}"
+            f"{f' at {path}' if path else ''}: {reason}",
+            status=status,
+            content_type=content_type,
+            excerpt=_excerpt(body),
+            path=path,
+        ) from None
+
+    def _explain(self, data: Any, into: Any) -> tuple[str | None, str]:
+        try:
+            self.detailed.structure(data, into)
+        except Exception as exc:  # cattrs raises exception groups of many kinds
+            messages = cattrs.transform_error(exc, path="$")
+            reason = messages[0].split(" @ ", 1)[0] if messages else type(exc).__name__
+            return _field_path(exc), reason
+        return None, "decoding failed"
+
+    def unstructure(self, obj: Any) -> Any:
+        """Encode a model (or request body) to plain JSON types."""
+        return self.fast.unstructure(obj)
+
+    def dumps(self, obj: Any) -> bytes:
+        """Encode a model as JSON bytes."""
+        return orjson.dumps(self.fast.unstructure(obj))

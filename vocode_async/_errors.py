@@ -1,0 +1,243 @@
+"""The errors vocode_async raises. Every one derives from :class:`VocodeError`::
+
+    VocodeError
+    ├── ConfigError                   bad client configuration (no key, insecure URL, ...)
+    ├── ClientClosedError             the client was closed before or during the call
+    ├── APIConnectionError            no usable HTTP response (refused, reset, ...)
+    │   └── APITimeoutError           connect, read or whole-call deadline passed
+    ├── APIStatusError                the API answered with an error status
+    │   ├── BadRequestError           400
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404
+    │   ├── UnprocessableEntityError  422 (FastAPI ``detail`` list parsed)
+    │   ├── RateLimitError            429 (``retry_after``)
+    │   ├── InternalServerError       >= 500
+    │   └── UnexpectedRedirectError   3xx (redirects are never followed)
+    ├── ResponseDecodeError           a 2xx body that is not what the API promises
+    │   └── ResponseTooLargeError     a body over the client's size cap
+    ├── OutcomeUnknownError           an unsafe operation (calls.create, numbers.buy) failed
+    │                                 in a way that leaves its effect unknown
+    └── PaginationError               a listing that cannot make progress
+
+No aiohttp, cattrs or JSON exception reaches the caller: the transport and converter
+translate them here, raising ``from None`` with sanitized text, so no header (and so no
+API key) can leak through ``__cause__`` or ``__context__``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConfigError",
+    "InternalServerError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "ResponseTooLargeError",
+    "UnexpectedRedirectError",
+    "UnprocessableEntityError",
+    "ValidationIssue",
+    "VocodeError",
+    "error_for_status",
+]
+
+
+class VocodeError(Exception):
+    """Base class of every error raised by vocode_async."""
+
+
+class ConfigError(VocodeError):
+    """The client was configured in a way that cannot work (missing key, insecure URL)."""
+
+
+class ClientClosedError(VocodeError):
+    """A request was made on, or interrupted by, a closed :class:`AsyncVocode` client."""
+
+
+class APIConnectionError(VocodeError):
+    """No usable HTTP response was received.
+
+    ``request_sent`` tells whether the request may have reached the server: ``False`` only
+    when the failure provably happened before anything was written (connection refused,
+    connect timeout). Unsafe operations are retried only when it is ``False``.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, request_sent: bool) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.request_sent = request_sent
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read or whole-call deadline passed."""
+
+
+@attrs.frozen
+class ValidationIssue:
+    """One entry of a FastAPI 422 ``detail`` list."""
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str
+
+    def __str__(self) -> str:
+        where = ".".join(str(part) for part in self.loc)
+        return f"{where}: {self.msg}" if where else self.msg
+
+
+class APIStatusError(VocodeError):
+    """The API answered with a non-2xx status.
+
+    Carries ``status``, ``method``, ``path``, the ``request_id`` header if any, and the
+    parsed ``detail`` of the body (a string, a list of :class:`ValidationIssue`, or None).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        request_id: str | None = None,
+        detail: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.method = method
+        self.path = path
+        self.request_id = request_id
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class BadRequestError(APIStatusError):
+    """400 Bad Request."""
+
+
+class AuthenticationError(APIStatusError):
+    """401 Unauthorized: the API key is missing or wrong."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403 Forbidden."""
+
+
+class NotFoundError(APIStatusError):
+    """404 Not Found."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the API rejected the parameters or body; ``issues`` lists what and where."""
+
+    @property
+    def issues(self) -> Sequence[ValidationIssue]:
+        """The parsed FastAPI ``detail`` entries (empty if the body had none)."""
+        detail = self.detail
+        if isinstance(detail, tuple):
+            return detail
+        return ()
+
+
+class RateLimitError(APIStatusError):
+    """429 Too Many Requests; ``retry_after`` is the server's wait in seconds, if given."""
+
+
+class InternalServerError(APIStatusError):
+    """A 5xx status (including proxy 502/503/504 pages)."""
+
+
+class UnexpectedRedirectError(APIStatusError):
+    """A 3xx answer. Redirects are never followed (the key must not travel elsewhere)."""
+
+    def __init__(self, message: str, *, location: str | None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+class ResponseDecodeError(VocodeError):
+    """A successful response whose body is not what the API promises.
+
+    ``path`` names the offending field (``items[3].to_number``) when the JSON parsed but
+    did not match the model; ``excerpt`` is a short sanitized start of the body.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        content_type: str | None,
+        excerpt: str,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.content_type = content_type
+        self.excerpt = excerpt
+        self.path = path
+
+
+class ResponseTooLargeError(ResponseDecodeError):
+    """The body exceeded the client's ``max_response_bytes``; the connection was closed."""
+
+
+class OutcomeUnknownError(VocodeError):
+    """An unsafe operation failed after the request may have been processed.
+
+    ``calls.create`` may have dialled and ``numbers.buy`` may have bought: retrying could do
+    it twice, so vocode_async does not. Reconcile by looking the object up (for a call,
+    ``client.calls.list(sort_column="start_time", sort_desc=True)`` and match on numbers).
+    ``__cause__`` is the failure that left the outcome unknown.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+
+
+class PaginationError(VocodeError):
+    """A listing could not make progress (``has_more`` with no new items, a repeated page).
+
+    ``page`` is the page number that failed; a new listing can resume from it.
+    """
+
+    def __init__(self, message: str, *, page: int) -> None:
+        super().__init__(message)
+        self.page = page
+
+
+_STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(status: int) -> type[APIStatusError]:
+    """The error class for an HTTP status (the table above, 5xx, else the base class)."""
+    if status >= 500:
+        return InternalServerError
+    if 300 <= status < 400:
+        return UnexpectedRedirectError
+    return _STATUS_CLASSES.get(status, APIStatusError)

@@ -1,0 +1,207 @@
+"""AsyncPager: every item of every page, fetched ahead of the consumer.
+
+When page k arrives with ``has_more``, the request for page k+1 is scheduled and given
+one turn of the event loop (so it is on the wire) before the first item of page k is
+handed out; ``prefetch=N`` keeps up to N requests in flight, so at most N+1 pages are
+held. Beyond the one page ``has_more`` promises, it fans out only as far as an *exact*
+``total`` says pages exist. Errors of a later page surface when the consumer reaches it.
+Breaking out, ``aclose()``, cancellation or closing the client cancels what is in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Hashable
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from ._errors import ClientClosedError, PaginationError
+from .models._base import Page
+
+__all__ = ["AsyncPager", "PagerStats"]
+
+T = TypeVar("T")
+CLOSED_MESSAGE = "vocode_async client closed"
+Spawn = Callable[[Coroutine[Any, Any, Page[T]]], "asyncio.Task[Page[T]]"]
+
+
+@attrs.define
+class PagerStats:
+    """What a listing did: pages fetched, items yielded, boundary duplicates dropped."""
+
+    pages: int = 0
+    items: int = 0
+    dropped: int = 0
+
+
+class AsyncPager(Generic[T]):
+    """Iterate items with ``async for``, pages with ``pages()``; ``await`` for page one.
+
+    Use ``async with`` (or ``await pager.aclose()``) to release in-flight requests at a
+    known point; a pager dropped after ``break`` cancels them when it is collected.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[int], Awaitable[Page[T]]],
+        *,
+        spawn: Spawn[T],
+        prefetch: int = 1,
+        start_page: int = 1,
+        key: Callable[[T], Hashable] = lambda item: getattr(item, "id"),  # noqa: B009
+    ) -> None:
+        if prefetch < 0:
+            raise ValueError(f"prefetch must be >= 0, got {prefetch}")
+        if start_page < 1:
+            raise ValueError(f"start_page must be >= 1, got {start_page}")
+        self._fetch = fetch
+        self._spawn = spawn
+        self._prefetch = prefetch
+        self._start_page = start_page
+        self._key = key
+        self._pending: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
+        self._next_page = start_page
+        self._last_page: int | None = None  # known only from an exact total
+        self._more = True  # the last page seen said has_more
+        self._done = False
+        self._items: list[T] = []
+        self._index = 0
+        self._seen: set[Hashable] = set()
+        self.stats = PagerStats()
+        self.resume_page = start_page
+        """The page a new listing (``start_page=``) should start from to continue."""
+
+    # -- public surface -------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncPager[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        while self._index >= len(self._items):
+            page = await self._advance()
+            if page is None:
+                raise StopAsyncIteration
+            self._items = list(page.items)
+            self._index = 0
+        item = self._items[self._index]
+        self._index += 1
+        self.stats.items += 1
+        return item
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Iterate whole pages (boundary duplicates already removed from ``items``)."""
+        return _PageIterator(self)
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self._fetch(self._start_page).__await__()
+
+    async def __aenter__(self) -> AsyncPager[T]:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel every in-flight page request and wait until it has let go."""
+        self._done = True
+        tasks = [task for _, task in self._pending]
+        self._pending.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def __del__(self) -> None:
+        for _, task in getattr(self, "_pending", ()):
+            try:
+                task.cancel()
+            except RuntimeError:  # the loop is already closed
+                pass
+
+    # -- machinery ------------------------------------------------------------------
+
+    async def _advance(self) -> Page[T] | None:
+        """The next page with fresh items, or None at the end. Closes itself on error."""
+        if self._done:
+            return None
+        if not self._pending:
+            if not self._more:
+                await self.aclose()
+                return None
+            self._schedule()
+        number, task = self._pending.popleft()
+        self.resume_page = number
+        try:
+            page = await task
+            fresh = self._accept(number, page)
+        except asyncio.CancelledError as exc:
+            await self.aclose()
+            if exc.args == (CLOSED_MESSAGE,):
+                raise ClientClosedError("the client was closed during the listing") from None
+            raise
+        except BaseException:
+            await self.aclose()
+            raise
+        self._fill(number)
+        if self._pending:
+            await asyncio.sleep(0)  # let the prefetch write its request before we hand out
+        return fresh
+
+    def _accept(self, number: int, page: Page[T]) -> Page[T]:
+        """Check a page, drop boundary duplicates, and learn how far the listing goes."""
+        self.stats.pages += 1
+        keys = [self._key(item) for item in page.items]
+        fresh = [item for item, k in zip(page.items, keys) if k not in self._seen]
+        self.stats.dropped += len(keys) - len(fresh)
+        if page.has_more and not fresh:
+            what = "no items" if not keys else "only items already yielded"
+            raise PaginationError(
+                f"page {number} says has_more but has {what}; stopping instead of looping",
+                page=number,
+            )
+        self._seen = set(keys)
+        self._more = page.has_more
+        if not page.total_is_estimated and page.size > 0:
+            self._last_page = max(number, math.ceil(page.total / page.size))
+        if len(fresh) != len(keys):
+            page = attrs.evolve(page, items=tuple(fresh))
+        return page
+
+    def _fill(self, current: int) -> None:
+        """Keep up to ``prefetch`` requests in flight, only for pages known to exist."""
+        if not self._more:
+            for _, task in self._pending:  # speculative pages past the real end
+                task.cancel()
+            self._pending.clear()
+            return
+        bound = current + 1
+        if self._last_page is not None:
+            bound = max(bound, self._last_page)
+        while len(self._pending) < self._prefetch and self._next_page <= bound:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        number = self._next_page
+        self._next_page += 1
+        self._pending.append((number, self._spawn(self._fetch(number))))
+
+
+class _PageIterator(Generic[T]):
+    def __init__(self, pager: AsyncPager[T]) -> None:
+        self._pager = pager
+
+    def __aiter__(self) -> _PageIterator[T]:
+        return self
+
+    async def __anext__(self) -> Page[T]:
+        page = await self._pager._advance()
+        if page is None:
+            raise StopAsyncIteration
+        self._pager.stats.items += len(page.items)
+        return page
+
+    async def aclose(self) -> None:
+        await self._pager.aclose()

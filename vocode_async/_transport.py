@@ -1,0 +1,291 @@
+"""One HTTP exchange over aiohttp. Knows nothing of models.
+
+It turns aiohttp's failures into ours, recording whether the request may have reached the
+server (the retry classifier needs that), and maps non-2xx statuses to error classes by
+table. Errors are raised ``from None`` with sanitized text: aiohttp exceptions carry the
+request headers, and so the API key, in their attributes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import attrs
+import orjson
+from multidict import CIMultiDictProxy
+
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    ResponseTooLargeError,
+    UnexpectedRedirectError,
+    ValidationIssue,
+    error_for_status,
+)
+from ._retry import parse_retry_after
+from ._types import Query
+
+__all__ = ["Response", "Transport"]
+
+log = logging.getLogger("vocode_async")
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
+_DETAIL_CHARS = 300
+
+
+@attrs.frozen
+class Response:
+    """A complete 2xx response."""
+
+    status: int
+    body: bytes
+    content_type: str | None
+    request_id: str | None
+
+
+def _encode_query(params: Query | None) -> dict[str, str] | None:
+    if not params:
+        return None
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out
+
+
+@attrs.define
+class Transport:
+    """Sends requests to one base URL with one API key through one aiohttp session."""
+
+    base_url: str
+    api_key: str = attrs.field(repr=False)
+    user_agent: str
+    connect_timeout: float | None
+    read_timeout: float | None
+    max_response_bytes: int
+    max_connections: int
+    session: aiohttp.ClientSession | None = None
+    owns_session: bool = True
+    closed: bool = False
+
+    def _session(self) -> aiohttp.ClientSession:
+        if self.closed:
+            raise ClientClosedError("the AsyncVocode client is closed")
+        if self.session is None:
+            # Created lazily, inside the running loop; the Authorization header is never a
+            # session default, so a borrowed session cannot send it elsewhere.
+            connector = aiohttp.TCPConnector(limit=self.max_connections)
+            self.session = aiohttp.ClientSession(connector=connector)
+        return self.session
+
+    async def close(self) -> None:
+        """Close the session if we own it; idempotent."""
+        self.closed = True
+        if self.session is not None and self.owns_session:
+            await self.session.close()
+
+    def _headers(self, has_body: bool) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {self.api_key}",
+            "User-Agent": self.user_agent,
+            "Accept": "application/json",
+        }
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def redact(self, text: str) -> str:
+        """``text`` with every occurrence of the API key masked."""
+        return text.replace(self.api_key, "***") if self.api_key else text
+
+    @asynccontextmanager
+    async def open(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        body: bytes | None = None,
+        timeout: float | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send a request; yield the 2xx response with its body unread. Errors are ours."""
+        session = self._session()
+        client_timeout = aiohttp.ClientTimeout(
+            total=timeout, sock_connect=self.connect_timeout, sock_read=self.read_timeout
+        )
+        log.debug("request %s %s", method, path)
+        try:
+            async with session.request(
+                method,
+                self.base_url + path,
+                params=_encode_query(params),
+                data=body,
+                headers=self._headers(body is not None),
+                allow_redirects=False,
+                timeout=client_timeout,
+            ) as resp:
+                if resp.status >= 300:
+                    raise await self._status_error(resp, method, path)
+                yield resp
+        except aiohttp.ClientError as exc:
+            if self.closed:
+                raise ClientClosedError(f"client closed during {method} {path}") from None
+            raise self._connection_error(exc, method, path) from None
+        except asyncio.TimeoutError:
+            raise APITimeoutError(
+                f"{method} {path} timed out", method=method, path=path, request_sent=True
+            ) from None
+        except RuntimeError as exc:
+            if self.closed or (self.session is not None and self.session.closed):
+                raise ClientClosedError(f"client closed during {method} {path}") from None
+            raise
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        body: bytes | None = None,
+        timeout: float | None = None,
+    ) -> Response:
+        """Send a request and read the whole body (up to ``max_response_bytes``)."""
+        async with self.open(method, path, params=params, body=body, timeout=timeout) as resp:
+            data = await self._read_capped(resp)
+            return Response(
+                status=resp.status,
+                body=data,
+                content_type=resp.content_type,
+                request_id=_request_id(resp.headers),
+            )
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+        cap = self.max_response_bytes
+        length = resp.content_length
+        if length is not None and length <= cap:
+            return await resp.read()
+        if length is None:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.content.iter_any():
+                size += len(chunk)
+                if size > cap:
+                    break
+                chunks.append(chunk)
+            else:
+                return b"".join(chunks)
+        resp.close()  # drop the connection instead of draining an unbounded body
+        raise ResponseTooLargeError(
+            f"response body exceeds the {cap}-byte cap (max_response_bytes)",
+            status=resp.status,
+            content_type=resp.content_type,
+            excerpt="",
+        )
+
+    async def _status_error(
+        self, resp: aiohttp.ClientResponse, method: str, path: str
+    ) -> APIStatusError:
+        try:
+            raw = await resp.content.read(64 * 1024)
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            raw = b""
+        detail = _parse_detail(raw, resp.content_type)
+        cls = error_for_status(resp.status)
+        summary = _summarize(detail, resp.content_type, raw)
+        request_id = _request_id(resp.headers)
+        message = f"{resp.status} {resp.reason or ''} from {method} {path}".replace("  ", " ")
+        if summary:
+            message += f": {summary}"
+        if request_id:
+            message += f" (request id {request_id})"
+        kwargs: dict[str, Any] = {
+            "status": resp.status,
+            "method": method,
+            "path": path,
+            "request_id": request_id,
+            "detail": detail,
+            "retry_after": parse_retry_after(resp.headers.get("Retry-After")),
+        }
+        if cls is UnexpectedRedirectError:
+            location = resp.headers.get("Location")
+            message += f"; redirect to {location!r} not followed"
+            return UnexpectedRedirectError(self.redact(message), location=location, **kwargs)
+        return cls(self.redact(message), **kwargs)
+
+    def _connection_error(
+        self, exc: aiohttp.ClientError, method: str, path: str
+    ) -> APIConnectionError:
+        what = self.redact(f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):  # before its parent class
+            return APITimeoutError(
+                f"{method} {path}: connect timed out ({what})",
+                method=method,
+                path=path,
+                request_sent=False,
+            )
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return APIConnectionError(
+                f"{method} {path}: could not connect ({what})",
+                method=method,
+                path=path,
+                request_sent=False,
+            )
+        if isinstance(exc, aiohttp.ServerTimeoutError):
+            return APITimeoutError(
+                f"{method} {path}: timed out ({what})", method=method, path=path, request_sent=True
+            )
+        return APIConnectionError(
+            f"{method} {path}: connection failed ({what})",
+            method=method,
+            path=path,
+            request_sent=True,
+        )
+
+
+def _request_id(headers: CIMultiDictProxy[str] | Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _parse_detail(raw: bytes, content_type: str | None) -> Any:
+    """The ``detail`` of a FastAPI error body: a string, a tuple of issues, or None."""
+    if not raw or "json" not in (content_type or ""):
+        return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    detail = data.get("detail") if isinstance(data, dict) else None
+    if isinstance(detail, list):
+        return tuple(
+            ValidationIssue(
+                loc=tuple(p for p in item.get("loc", ()) if isinstance(p, (str, int))),
+                msg=str(item.get("msg", "")),
+                type=str(item.get("type", "")),
+            )
+            for item in detail
+            if isinstance(item, dict)
+        )
+    return detail if isinstance(detail, str) else None
+
+
+def _summarize(detail: Any, content_type: str | None, raw: bytes) -> str:
+    if isinstance(detail, tuple):
+        text = "; ".join(str(issue) for issue in detail)
+    elif isinstance(detail, str):
+        text = detail
+    elif raw:
+        text = f"{content_type or 'unknown'} body"
+    else:
+        text = ""
+    return text[:_DETAIL_CHARS]

@@ -1,0 +1,32 @@
+"""Small shared types: the UNSET sentinel and JSON aliases."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Final, Literal, TypeAlias, TypeVar, Union
+
+__all__ = ["UNSET", "JSON", "JSONObject", "Query", "Unset", "Omittable"]
+
+JSON: TypeAlias = Union["JSONObject", Sequence["JSON"], str, int, float, bool, None]
+JSONObject: TypeAlias = Mapping[str, JSON]
+Query: TypeAlias = Mapping[str, "str | int | float | bool | None"]
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`: "not passed", kept apart from ``None``."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+
+UNSET: Final = Unset.UNSET
+"""Marks an argument or field the caller did not pass (partial updates, per-call overrides)."""
+
+_T = TypeVar("_T")
+Omittable: TypeAlias = Union[_T, Unset]

@@ -1,0 +1,1 @@
+"""Resource groups: one module per group of the API."""

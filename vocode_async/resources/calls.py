@@ -1,0 +1,101 @@
+"""client.calls: list, get, create, end, recording, download_recording."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+from .._endpoint import Endpoint
+from .._pagination import AsyncPager
+from .._retry import Safety
+from .._types import UNSET, Unset
+from ..models._base import Page
+from ..models.calls import Call, CreateCallRequest, NormalizedCall, OnNoHumanAnswer
+from ._base import Resource
+
+__all__ = ["CallsResource"]
+
+_LIST = Endpoint[Page[NormalizedCall]]("GET", "/v1/calls/list", Page[NormalizedCall])
+_GET = Endpoint[Call]("GET", "/v1/calls", Call)
+_CREATE = Endpoint[Call]("POST", "/v1/calls/create", Call, Safety.UNSAFE)
+_END = Endpoint[Call]("POST", "/v1/calls/end", Call)
+_RECORDING = Endpoint[None]("GET", "/v1/calls/recording", None)
+
+
+class CallsResource(Resource):
+    """Phone calls placed by your agents."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        size: int = 100,
+        sort_column: str | None = None,
+        sort_desc: bool | None = None,
+        prefetch: int = 1,
+        start_page: int = 1,
+    ) -> AsyncPager[NormalizedCall]:
+        """Every call, page by page, fetched ahead of you: ``async for call in ...``."""
+        query = {"size": size, "sort_column": sort_column, "sort_desc": sort_desc}
+        return self._client._paginate(_LIST, query, prefetch=prefetch, start_page=start_page)
+
+    async def get(self, id: str) -> Call:
+        """One call, in full (its ``agent`` is the whole agent)."""
+        return await self._client._request(_GET, params={"id": id})
+
+    async def create(
+        self,
+        *,
+        from_number: str,
+        to_number: str,
+        agent: str | Mapping[str, Any],
+        on_no_human_answer: OnNoHumanAnswer | str | Unset = UNSET,
+        run_do_not_call_detection: bool | Unset = UNSET,
+        hipaa_compliant: bool | Unset = UNSET,
+        context: Mapping[str, str] | Unset = UNSET,
+        telephony_params: Mapping[str, str] | Unset = UNSET,
+    ) -> Call:
+        """Place a call. Never retried once it may have reached the API (see README).
+
+        ``agent`` is an agent id or the agent's parameters. Raises
+        :class:`~vocode_async.OutcomeUnknownError` when the call may have been placed.
+        """
+        body = CreateCallRequest(
+            from_number=from_number,
+            to_number=to_number,
+            agent=agent,
+            on_no_human_answer=on_no_human_answer,
+            run_do_not_call_detection=run_do_not_call_detection,
+            hipaa_compliant=hipaa_compliant,
+            context=context,
+            telephony_params=telephony_params,
+        )
+        return await self._client._request(_CREATE, body=body)
+
+    async def end(self, id: str) -> Call:
+        """Hang up a call in progress."""
+        return await self._client._request(_END, params={"id": id})
+
+    def recording(self, id: str, *, chunk_size: int = 65536) -> AsyncIterator[bytes]:
+        """The call's recording as chunks of bytes (close it with ``contextlib.aclosing``)."""
+        return self._client._stream(_RECORDING, params={"id": id}, chunk_size=chunk_size)
+
+    async def download_recording(self, id: str, path: str | os.PathLike[str]) -> Path:
+        """Save the recording to ``path`` atomically: on any failure nothing is left there."""
+        target = Path(path)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async with aclosing(self.recording(id)) as chunks:
+                    async for chunk in chunks:
+                        out.write(chunk)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return target
