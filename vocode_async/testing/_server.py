@@ -90,9 +90,11 @@ class FakeVocodeServer:
 
     async def start(self) -> str:
         """Start listening; return the base URL."""
-        self._runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True)
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, handler_cancellation=True, shutdown_timeout=0.5
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port, shutdown_timeout=0.5)
+        site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
         sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
         port = sockets[0].getsockname()[1]

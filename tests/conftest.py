@@ -1,0 +1,79 @@
+"""Shared fixtures. Every test runs with a leak check: no task left, no loop error."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vocode_async import AsyncVocode, RetryPolicy
+from vocode_async.testing import FakeVocodeServer
+
+pytest_plugins = ["vocode_async.testing.pytest_plugin"]
+
+API_KEY = "sk-canary-7f3c9e1d-do-not-leak"
+FAST = RetryPolicy(max_retries=2, initial_wait=0.0)
+
+
+def spec_path() -> Path | None:
+    """The OpenAPI spec beside the repo (or $VOCODE_OPENAPI_SPEC), if present."""
+    env = os.environ.get("VOCODE_OPENAPI_SPEC")
+    candidate = Path(env) if env else Path(__file__).resolve().parents[2] / "shared/vocode-openapi.json"
+    return candidate if candidate.is_file() else None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def acquired(client: AsyncVocode) -> int:
+    """Connections the client's pool has handed out and not had back."""
+    session = client._shared.transport.session
+    if session is None or session.connector is None:
+        return 0
+    return len(session.connector._acquired)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+async def no_leaks() -> AsyncIterator[list[str]]:
+    """Fail a test that leaves a task running or makes the loop report an error."""
+    loop = asyncio.get_running_loop()
+    messages: list[str] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, ctx: messages.append(str(ctx.get("message"))))
+    yield messages
+    for _ in range(5):
+        await asyncio.sleep(0)
+    gc.collect()
+    await asyncio.sleep(0.01)
+    current = asyncio.current_task()
+    left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    loop.set_exception_handler(previous)
+    assert not left, f"tasks left running: {left}"
+    assert not messages, f"event loop reported: {messages}"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeVocodeServer]:
+    async with FakeVocodeServer(api_key=API_KEY, calls=2500, seed=7) as srv:
+        yield srv
+
+
+@pytest.fixture
+async def client(server: FakeVocodeServer) -> AsyncIterator[AsyncVocode]:
+    async with server.client(retry_policy=FAST) as c:
+        yield c
+
+
+def make_client(server: FakeVocodeServer, **kwargs: Any) -> AsyncVocode:
+    kwargs.setdefault("retry_policy", FAST)
+    return server.client(**kwargs)
