@@ -24,7 +24,9 @@ FAST = RetryPolicy(max_retries=2, initial_wait=0.0)
 def spec_path() -> Path | None:
     """The OpenAPI spec beside the repo (or $VOCODE_OPENAPI_SPEC), if present."""
     env = os.environ.get("VOCODE_OPENAPI_SPEC")
-    candidate = Path(env) if env else Path(__file__).resolve().parents[2] / "shared/vocode-openapi.json"
+    candidate = (
+        Path(env) if env else Path(__file__).resolve().parents[2] / "shared/vocode-openapi.json"
+    )
     return candidate if candidate.is_file() else None
 
 

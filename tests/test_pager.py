@@ -63,7 +63,7 @@ def test_prefetch_overlaps_a_blocking_consumer() -> None:
             async for _ in client.calls.list(size=100, prefetch=1):
                 if n % 100 == 0:
                     handed[n // 100 + 1] = time.monotonic()
-                    time.sleep(0.15)  # CPU-bound work: no await
+                    time.sleep(0.15)  # noqa: ASYNC251 - CPU-bound work: no await
                 n += 1
 
     with server.in_thread():
@@ -164,9 +164,12 @@ async def test_drift_insert_is_deduplicated(server: FakeVocodeServer, client: As
     assert pager.stats.dropped == 1
 
 
-async def test_empty_page_with_has_more_stops(server: FakeVocodeServer, client: AsyncVocode) -> None:
-    server.faults.add(path="/v1/calls/list", query={"page": "2"}, kind=FaultKind.EMPTY_PAGE,
-                      times=None)
+async def test_empty_page_with_has_more_stops(
+    server: FakeVocodeServer, client: AsyncVocode
+) -> None:
+    server.faults.add(
+        path="/v1/calls/list", query={"page": "2"}, kind=FaultKind.EMPTY_PAGE, times=None
+    )
     got = []
     with pytest.raises(PaginationError) as info:
         async for call in client.calls.list(size=100, prefetch=1):
@@ -179,8 +182,13 @@ async def test_empty_page_with_has_more_stops(server: FakeVocodeServer, client: 
 async def test_repeated_page_stops(server: FakeVocodeServer, client: AsyncVocode) -> None:
     """A server that ignores `page` returns page 1 forever: stop, do not loop."""
     page_one = await client.calls.list(size=50)
-    server.faults.add(path="/v1/calls/list", query={"page": "2"}, kind=FaultKind.STATUS,
-                      status=200, body=_page_body(server, 1, 50))
+    server.faults.add(
+        path="/v1/calls/list",
+        query={"page": "2"},
+        kind=FaultKind.STATUS,
+        status=200,
+        body=_page_body(server, 1, 50),
+    )
     with pytest.raises(PaginationError):
         async for _ in client.calls.list(size=50, prefetch=0):
             pass
@@ -191,9 +199,16 @@ def _page_body(server: FakeVocodeServer, page: int, size: int) -> bytes:
     import orjson
 
     calls = server.store.sorted_calls(None, False)[(page - 1) * size : page * size]
-    return orjson.dumps({"items": [server.store.normalized(c) for c in calls], "page": page,
-                         "size": size, "has_more": True, "total": 2500,
-                         "total_is_estimated": False})
+    return orjson.dumps(
+        {
+            "items": [server.store.normalized(c) for c in calls],
+            "page": page,
+            "size": size,
+            "has_more": True,
+            "total": 2500,
+            "total_is_estimated": False,
+        }
+    )
 
 
 async def test_await_gives_first_page_and_pages_iterates(

@@ -6,7 +6,7 @@ import asyncio
 import ipaddress
 import os
 import time
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -135,7 +135,7 @@ class AsyncVocode:
         return f"AsyncVocode(base_url={self.base_url!r})"
 
     def with_options(
-        self, *, timeout: float | None | Unset = UNSET, max_retries: int | Unset = UNSET
+        self, *, timeout: float | Unset | None = UNSET, max_retries: int | Unset = UNSET
     ) -> AsyncVocode:
         """A view of this client with other per-call settings; it shares the connection pool.
 
@@ -216,8 +216,8 @@ class AsyncVocode:
 
     async def _stream(
         self, endpoint: Endpoint[Any], *, params: Query | None = None, chunk_size: int = 65536
-    ) -> AsyncIterator[bytes]:
-        """Stream a binary body. Opening is retried like any call; a break mid-body is not."""
+    ) -> AsyncGenerator[bytes, None]:
+        """Stream a binary body. Not retried: a failure surfaces to the consumer as ours."""
         transport = self._shared.transport
         # A recording can be large: it streams under the connect and read timeouts only.
         async with transport.open(endpoint.method, endpoint.path, params=params) as resp:

@@ -11,9 +11,10 @@ Breaking out, ``aclose()``, cancellation or closing the client cancels what is i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Hashable
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Hashable
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -46,7 +47,7 @@ class AsyncPager(Generic[T]):
 
     def __init__(
         self,
-        fetch: Callable[[int], Awaitable[Page[T]]],
+        fetch: Callable[[int], Coroutine[Any, Any, Page[T]]],
         *,
         spawn: Spawn[T],
         prefetch: int = 1,
@@ -116,10 +117,8 @@ class AsyncPager(Generic[T]):
 
     def __del__(self) -> None:
         for _, task in getattr(self, "_pending", ()):
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop may already be closed
                 task.cancel()
-            except RuntimeError:  # the loop is already closed
-                pass
 
     # -- machinery ------------------------------------------------------------------
 
@@ -154,7 +153,7 @@ class AsyncPager(Generic[T]):
         """Check a page, drop boundary duplicates, and learn how far the listing goes."""
         self.stats.pages += 1
         keys = [self._key(item) for item in page.items]
-        fresh = [item for item, k in zip(page.items, keys) if k not in self._seen]
+        fresh = [item for item, k in zip(page.items, keys, strict=True) if k not in self._seen]
         self.stats.dropped += len(keys) - len(fresh)
         if page.has_more and not fresh:
             what = "no items" if not keys else "only items already yielded"

@@ -164,14 +164,15 @@ class Retrier(Generic[T]):
             return await self._run(state, attempt)
         except _Failed as failed:
             error = failed.error
-            if failed.state.verdict is Verdict.UNKNOWN:
-                raise OutcomeUnknownError(
-                    f"{method} {path} may or may not have taken effect ({error}); it was not "
-                    "retried because repeating it could act twice. Reconcile by listing.",
-                    method=method,
-                    path=path,
-                ) from error
-            raise error from None
+        # Raised outside the except block, so _Failed is not left as __context__.
+        if state.verdict is Verdict.UNKNOWN:
+            raise OutcomeUnknownError(
+                f"{method} {path} may or may not have taken effect ({error}); it was not "
+                "retried because repeating it could act twice. Reconcile by listing.",
+                method=method,
+                path=path,
+            ) from error
+        raise error
 
     async def _attempt(self, state: _CallState, attempt: Callable[[], Awaitable[T]]) -> T:
         state.tries += 1
@@ -181,7 +182,8 @@ class Retrier(Generic[T]):
             state.verdict = classify(state.safety, error)
             raise _Failed(state, error) from None
 
-    def _give_up(self, failed: _Failed) -> bool:
+    def _give_up(self, failed: Exception) -> bool:
+        assert isinstance(failed, _Failed)
         state = failed.state
         if state.verdict is not Verdict.RETRY or state.tries > state.max_retries:
             return True

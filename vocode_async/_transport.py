@@ -142,7 +142,7 @@ class Transport:
             raise APITimeoutError(
                 f"{method} {path} timed out", method=method, path=path, request_sent=True
             ) from None
-        except RuntimeError as exc:
+        except RuntimeError:
             if self.closed or (self.session is not None and self.session.closed):
                 raise ClientClosedError(f"client closed during {method} {path}") from None
             raise
@@ -196,7 +196,7 @@ class Transport:
             raw = await resp.content.read(64 * 1024)
         except (aiohttp.ClientError, asyncio.TimeoutError):
             raw = b""
-        detail = _parse_detail(raw, resp.content_type)
+        detail = _parse_detail(self.redact(raw.decode("utf-8", "replace")), resp.content_type)
         cls = error_for_status(resp.status)
         summary = _summarize(detail, resp.content_type, raw)
         request_id = _request_id(resp.headers)
@@ -257,7 +257,7 @@ def _request_id(headers: CIMultiDictProxy[str] | Mapping[str, str]) -> str | Non
     return None
 
 
-def _parse_detail(raw: bytes, content_type: str | None) -> Any:
+def _parse_detail(raw: str, content_type: str | None) -> Any:
     """The ``detail`` of a FastAPI error body: a string, a tuple of issues, or None."""
     if not raw or "json" not in (content_type or ""):
         return None

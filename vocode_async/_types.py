@@ -29,4 +29,4 @@ UNSET: Final = Unset.UNSET
 """Marks an argument or field the caller did not pass (partial updates, per-call overrides)."""
 
 _T = TypeVar("_T")
-Omittable: TypeAlias = Union[_T, Unset]
+Omittable: TypeAlias = _T | Unset

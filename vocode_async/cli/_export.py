@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -14,8 +15,10 @@ __all__ = ["export_calls"]
 
 
 async def export_calls(client: AsyncVocode, out: Path, *, size: int, prefetch: int) -> int:
-    """Write every call to ``out``; return how many. ``out`` appears only when complete."""
-    out = out.resolve()
+    """Write every call to ``out`` (an absolute path); return how many.
+
+    ``out`` appears only when complete.
+    """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     count = 0
     unstructure = _decoder().unstructure
@@ -29,6 +32,7 @@ async def export_calls(client: AsyncVocode, out: Path, *, size: int, prefetch: i
             os.fsync(fh.fileno())
         os.replace(tmp_name, out)
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
         raise
     return count

@@ -52,23 +52,39 @@ def calls() -> None:
 
 
 @calls.command("export")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="File to write, one JSON object per line.")
-@click.option("--demo", is_flag=True, help=f"Run against an embedded fake with {DEMO_CALLS:,} calls.")
-@click.option("--size", default=100, show_default=True, type=click.IntRange(1, 1000),
-              help="Calls per page.")
-@click.option("--prefetch", default=2, show_default=True, type=click.IntRange(0, 16),
-              help="Page requests kept in flight ahead of the writer.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write, one JSON object per line.",
+)
+@click.option(
+    "--demo", is_flag=True, help=f"Run against an embedded fake with {DEMO_CALLS:,} calls."
+)
+@click.option(
+    "--size", default=100, show_default=True, type=click.IntRange(1, 1000), help="Calls per page."
+)
+@click.option(
+    "--prefetch",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0, 16),
+    help="Page requests kept in flight ahead of the writer.",
+)
 @click.option("--api-key", envvar="VOCODE_API_KEY", help="API key (default: $VOCODE_API_KEY).")
 @click.option("--base-url", envvar="VOCODE_BASE_URL", help="API base URL.")
-def export(out: Path, demo: bool, size: int, prefetch: int, api_key: str | None,
-           base_url: str | None) -> None:
+def export(
+    out: Path, demo: bool, size: int, prefetch: int, api_key: str | None, base_url: str | None
+) -> None:
     """Export every call as JSON Lines (written atomically)."""
 
     if not demo and not api_key:
         raise click.UsageError(
             "no API key: pass --api-key, set VOCODE_API_KEY, or try --demo for the embedded fake"
         )
+
+    target = out.resolve()
 
     async def job() -> int:
         async with AsyncExitStack() as stack:
@@ -79,7 +95,7 @@ def export(out: Path, demo: bool, size: int, prefetch: int, api_key: str | None,
                 )
                 kwargs = {"api_key": server.api_key, "base_url": server.url}
             client = await stack.enter_async_context(AsyncVocode(**kwargs))
-            return await export_calls(client, out, size=size, prefetch=prefetch)
+            return await export_calls(client, target, size=size, prefetch=prefetch)
 
     count = _run(job)
     click.echo(f"wrote {count} calls to {out}", err=True)
@@ -96,8 +112,14 @@ def serve(host: str, port: int, api_key: str, n_calls: int, latency_ms: float, s
     """Serve the fake Vocode API until interrupted."""
 
     async def job() -> None:
-        server = FakeVocodeServer(api_key=api_key, calls=n_calls, seed=seed,
-                                  latency=latency_ms / 1000, host=host, port=port)
+        server = FakeVocodeServer(
+            api_key=api_key,
+            calls=n_calls,
+            seed=seed,
+            latency=latency_ms / 1000,
+            host=host,
+            port=port,
+        )
         async with server:
             click.echo(server.url, nl=True)
             sys.stdout.flush()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ class CallsResource(Resource):
         """Hang up a call in progress."""
         return await self._client._request(_END, params={"id": id})
 
-    def recording(self, id: str, *, chunk_size: int = 65536) -> AsyncIterator[bytes]:
+    def recording(self, id: str, *, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
         """The call's recording as chunks of bytes (close it with ``contextlib.aclosing``)."""
         return self._client._stream(_RECORDING, params={"id": id}, chunk_size=chunk_size)
 
@@ -96,6 +97,7 @@ class CallsResource(Resource):
                         out.write(chunk)
             os.replace(tmp_name, target)
         except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
             raise
         return target

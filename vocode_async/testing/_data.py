@@ -49,8 +49,12 @@ class Store:
             "name": f"Agent {n}",
             "prompt": {"id": self._uuid(), "user_id": self.user_id, "content": "Be helpful."},
             "actions": [],
-            "voice": {"id": self._uuid(), "user_id": self.user_id, "type": "voice_azure",
-                      "voice_name": "en-US-JennyNeural"},
+            "voice": {
+                "id": self._uuid(),
+                "user_id": self.user_id,
+                "type": "voice_azure",
+                "voice_name": "en-US-JennyNeural",
+            },
             "language": "en",
             "initial_message": "Hello!",
         }
@@ -112,8 +116,9 @@ class Store:
         """Calls in listing order: newest first unless a sort column is given."""
         if column is None:
             return self.calls[::-1]
-        return sorted(self.calls, key=lambda c: (c.get(column) is None, c.get(column)),
-                      reverse=desc)
+        return sorted(
+            self.calls, key=lambda c: (c.get(column) is None, c.get(column)), reverse=desc
+        )
 
     # -- changes ----------------------------------------------------------------------
 

@@ -96,8 +96,7 @@ class FakeVocodeServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
         await site.start()
-        sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
-        port = sockets[0].getsockname()[1]
+        port = self._runner.addresses[0][1]
         self.url = f"http://{self._host}:{port}"
         return self.url
 
@@ -171,15 +170,24 @@ class FakeVocodeServer:
             await asyncio.sleep(fault.delay)
         elif kind is FaultKind.STATUS:
             return web.Response(
-                body=fault.body, status=fault.status, headers=dict(fault.headers),
+                body=fault.body,
+                status=fault.status,
+                headers=dict(fault.headers),
                 content_type=fault.content_type,
             )
         elif kind is FaultKind.HANG:
             await asyncio.sleep(3600)
         elif kind is FaultKind.EMPTY_PAGE:
-            return _json({"items": [], "page": int(request.query.get("page", 1)),
-                          "size": int(request.query.get("size", 10)), "has_more": True,
-                          "total": len(self.store.calls), "total_is_estimated": False})
+            return _json(
+                {
+                    "items": [],
+                    "page": int(request.query.get("page", 1)),
+                    "size": int(request.query.get("size", 10)),
+                    "has_more": True,
+                    "total": len(self.store.calls),
+                    "total_is_estimated": False,
+                }
+            )
         elif kind is FaultKind.DRIFT_INSERT:
             self.store.add_call()
         elif kind is FaultKind.DRIFT_DELETE:
@@ -221,14 +229,16 @@ class FakeVocodeServer:
         if body is None:
             calls = self.store.sorted_calls(column, desc)
             window = calls[(page - 1) * size : page * size]
-            body = orjson.dumps({
-                "items": [self.store.normalized(call) for call in window],
-                "page": page,
-                "size": size,
-                "has_more": page * size < len(calls),
-                "total": len(calls),
-                "total_is_estimated": False,
-            })
+            body = orjson.dumps(
+                {
+                    "items": [self.store.normalized(call) for call in window],
+                    "page": page,
+                    "size": size,
+                    "has_more": page * size < len(calls),
+                    "total": len(calls),
+                    "total_is_estimated": False,
+                }
+            )
             if len(self._page_cache) > 4096:
                 self._page_cache.clear()
             self._page_cache[key] = body
@@ -274,9 +284,14 @@ class FakeVocodeServer:
             return _detail(400, "Agent not found")
         agent_id = agent if isinstance(agent, str) else next(iter(self.store.agents))
         call = self.store.add_call(
-            status="not_started", to_number=body["to_number"], from_number=body["from_number"],
-            agent=agent_id, recording_available=False, end_time=None,
-            context=body.get("context", {}), start_time=math.floor(time.time()),
+            status="not_started",
+            to_number=body["to_number"],
+            from_number=body["from_number"],
+            agent=agent_id,
+            recording_available=False,
+            end_time=None,
+            context=body.get("context", {}),
+            start_time=math.floor(time.time()),
         )
         self.counters["calls_created"] += 1
         return _json(self.store.full(call))

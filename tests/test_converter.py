@@ -1,0 +1,199 @@
+"""The converter: strict primitives, open enums, times, tagged unions, field paths."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import attrs
+import orjson
+import pytest
+
+from vocode_async import ResponseDecodeError
+from vocode_async._converter import Decoder
+from vocode_async.models import (
+    Call,
+    CallStatus,
+    CreateCallRequest,
+    NormalizedCall,
+    Page,
+    TwilioTelephonyMetadata,
+    UnknownTelephonyMetadata,
+)
+from vocode_async.testing import Store
+
+from .conftest import spec_path
+
+DECODER = Decoder()
+ITEM: dict[str, Any] = {
+    "id": "c1",
+    "user_id": "u1",
+    "to_number": "+1",
+    "from_number": "+2",
+    "agent": "a1",
+    "telephony_provider": "twilio",
+    "agent_phone_number": "+3",
+}
+
+
+def decode(data: Any, into: Any = NormalizedCall) -> Any:
+    return DECODER.decode(orjson.dumps(data), into, status=200, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("recording_available", "false"),
+        ("to_number", {}),
+        ("hipaa_compliant", 1),
+        ("do_not_call_result", "true"),
+        ("to_number", 5),
+        ("start_time", True),
+        ("context", {"k": 1}),
+    ],
+)
+def test_wrong_types_are_errors(field: str, value: Any) -> None:
+    with pytest.raises(ResponseDecodeError) as info:
+        decode({**ITEM, field: value})
+    assert info.value.path is not None and info.value.path.startswith(field)
+
+
+def test_no_float_to_int_truncation() -> None:
+    page = {
+        "items": [],
+        "page": 1.9,
+        "size": 10,
+        "has_more": False,
+        "total": 0,
+        "total_is_estimated": False,
+    }
+    with pytest.raises(ResponseDecodeError, match="page"):
+        decode(page, Page[NormalizedCall])
+
+
+def test_unknown_enum_values_and_fields_are_kept_or_ignored() -> None:
+    call = decode({**ITEM, "status": "on_hold", "stage": "queued", "brand_new_field": [1, 2]})
+    assert call.status == "on_hold" and not isinstance(call.status, CallStatus)
+    assert call.stage == "queued"
+    assert DECODER.unstructure(call)["status"] == "on_hold"
+    known = decode({**ITEM, "status": "ended"})
+    assert known.status is CallStatus.ENDED
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        1700000000,
+        1700000000.0,
+        "2023-11-14T22:13:20Z",
+        "2023-11-14T22:13:20+00:00",
+        "2023-11-14T23:13:20+01:00",
+        "2023-11-14T22:13:20",
+    ],
+)
+def test_times_epoch_or_iso_become_aware_utc(value: Any) -> None:
+    call = decode({**ITEM, "start_time": value})
+    assert call.start_time == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+    assert call.start_time.utcoffset().total_seconds() == 0
+
+
+def test_tagged_union_with_fallback() -> None:
+    twilio = decode(
+        {**ITEM, "telephony_metadata": {"type": "telephony_metadata_twilio", "call_sid": "CA1"}}
+    )
+    assert twilio.telephony_metadata == TwilioTelephonyMetadata(call_sid="CA1")
+    raw = {"type": "telephony_metadata_signalwire", "secret_sid": "s"}
+    other = decode({**ITEM, "telephony_metadata": raw})
+    assert isinstance(other.telephony_metadata, UnknownTelephonyMetadata)
+    assert other.telephony_metadata.type == "telephony_metadata_signalwire"
+    assert DECODER.unstructure(other)["telephony_metadata"] == raw  # round-trips unchanged
+    assert "secret_sid" not in repr(other)
+
+
+def test_missing_field_path_in_a_page() -> None:
+    items = [dict(ITEM, id=str(n)) for n in range(5)]
+    del items[3]["to_number"]
+    page = {
+        "items": items,
+        "page": 1,
+        "size": 5,
+        "has_more": False,
+        "total": 5,
+        "total_is_estimated": False,
+    }
+    with pytest.raises(ResponseDecodeError) as info:
+        decode(page, Page[NormalizedCall])
+    assert info.value.path == "items[3].to_number"
+
+
+def test_invalid_json_excerpt_is_sanitized() -> None:
+    with pytest.raises(ResponseDecodeError) as info:
+        DECODER.decode(
+            b"<html>\x00\x1b[31m oops", NormalizedCall, status=200, content_type="text/html"
+        )
+    assert "\x00" not in info.value.excerpt and "\x1b" not in info.value.excerpt
+    assert info.value.content_type == "text/html"
+
+
+def test_request_body_omits_unset_but_sends_none() -> None:
+    body = CreateCallRequest(from_number="+1", to_number="+2", agent="a", context=None)  # type: ignore[arg-type]
+    assert DECODER.unstructure(body) == {
+        "from_number": "+1",
+        "to_number": "+2",
+        "agent": "a",
+        "context": None,
+    }
+
+
+def test_full_call_from_the_fake_decodes() -> None:
+    store = Store(calls=20, seed=3)
+    for raw in store.calls:
+        call = decode(store.full(raw), Call)
+        assert call.agent.id == raw["agent"]
+        assert call.start_time is not None and call.start_time.tzinfo is not None
+
+
+def test_secrets_never_in_repr() -> None:
+    call = decode(
+        {
+            **ITEM,
+            "agent": {
+                "id": "a",
+                "user_id": "u",
+                "prompt": {},
+                "actions": [],
+                "voice": {"type": "voice_eleven_labs", "api_key": "XI-SECRET"},
+                "openai_account_connection": {
+                    "id": "o",
+                    "user_id": "u",
+                    "type": "account_connection_openai",
+                    "credentials": {"openai_api_key": "sk-OPENAI-SECRET"},
+                },
+            },
+            "telephony_account_connection": {
+                "id": "t",
+                "user_id": "u",
+                "type": "account_connection_twilio",
+                "credentials": {"twilio_account_sid": "AC1", "twilio_auth_token": "TWILIO-SECRET"},
+            },
+        },
+        Call,
+    )
+    text = repr(call)
+    for secret in ("XI-SECRET", "sk-OPENAI-SECRET", "TWILIO-SECRET"):
+        assert secret not in text
+    assert call.telephony_account_connection.credentials.twilio_auth_token == "TWILIO-SECRET"
+
+
+def test_models_cover_the_spec_call_schemas() -> None:
+    path = spec_path()
+    if path is None:
+        pytest.skip("../shared/vocode-openapi.json not found (set VOCODE_OPENAPI_SPEC)")
+    schemas = json.loads(path.read_text())["components"]["schemas"]
+    for name, cls in (("Call", Call), ("NormalizedCall", NormalizedCall)):
+        spec_fields = set(schemas[name]["properties"])
+        ours = {a.name for a in cls.__attrs_attrs__}
+        assert spec_fields == ours, (name, spec_fields ^ ours)
+        required = {a.name for a in cls.__attrs_attrs__ if a.default is attrs.NOTHING}
+        assert required == set(schemas[name]["required"]), name

@@ -1,0 +1,5 @@
+"""``python -m vocode_async.cli``."""
+
+from . import main
+
+main()
