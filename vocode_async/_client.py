@@ -17,7 +17,7 @@ import orjson
 from ._converter import Decoder
 from ._endpoint import Endpoint
 from ._errors import APITimeoutError, ConfigError
-from ._pagination import CLOSED_MESSAGE, AsyncPager
+from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
 from ._retry import Retrier, RetryPolicy
 from ._transport import Response, Transport
 from ._types import UNSET, Query, Unset
@@ -237,8 +237,22 @@ class AsyncVocode:
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError(f"size must be a positive integer, got {size!r}")
 
-        async def fetch(page: int) -> Page[T]:
-            return await self._request(endpoint, params={**query, "page": page})
+        async def fetch(page: int) -> RawPage[T]:
+            response = await self._send(endpoint, params={**query, "page": page}, body=None)
+            decoder = _decoder()
+            status, content_type = response.status, response.content_type
+            data = decoder.parse(response.body, status=status, content_type=content_type)
+
+            def decode() -> Page[T]:
+                return decoder.structure(
+                    data,
+                    endpoint.response,
+                    status=status,
+                    content_type=content_type,
+                    body=response.body,
+                )
+
+            return RawPage(data, decode)
 
         return AsyncPager(fetch, spawn=self._spawn, prefetch=prefetch, start_page=start_page)
 

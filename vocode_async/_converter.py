@@ -81,29 +81,82 @@ def _tag_of(cls: type) -> str | None:
 
 
 def _union_hook(converter: cattrs.Converter, union: Any) -> Callable[[Any, Any], Any]:
-    """One structure hook for every union the models use; see the module docstring."""
+    """One structure hook per union shape the models use; see the module docstring.
+
+    Each shape gets its own small closure, with inner hooks looked up once: this runs for
+    every optional field of every item, so it is the hot path of decoding a page.
+    """
     members = [m for m in typing.get_args(union) if m is not _NoneType]
     nullable = len(members) < len(typing.get_args(union))
     enums = [m for m in members if isinstance(m, type) and issubclass(m, enum.Enum)]
+    if enums:
+        return _open_enum_hook(enums[0], nullable)
+    if len(members) == 1 and members[0] in (str, int, bool):
+        return _optional_primitive_hook(members[0], nullable)
+    if len(members) == 1:
+        return _optional_hook(converter, members[0], nullable)
+    return _mixed_hook(converter, members, nullable)
+
+
+def _null(nullable: bool) -> None:
+    if not nullable:
+        raise TypeError("expected a value, got null")
+
+
+def _open_enum_hook(cls: type[enum.Enum], nullable: bool) -> Callable[[Any, Any], Any]:
+    known = {member.value: member for member in cls}
+
+    def hook(value: Any, _: Any) -> Any:
+        if type(value) is str:
+            return known.get(value, value)  # unknown values stay plain strings
+        if value is None:
+            return _null(nullable)
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+
+    return hook
+
+
+def _optional_primitive_hook(kind: type, nullable: bool) -> Callable[[Any, Any], Any]:
+    name = kind.__name__
+
+    def hook(value: Any, _: Any) -> Any:
+        if type(value) is kind:
+            return value
+        if value is None:
+            return _null(nullable)
+        raise TypeError(f"expected {name}, got {type(value).__name__}")
+
+    return hook
+
+
+def _optional_hook(
+    converter: cattrs.Converter, inner: Any, nullable: bool
+) -> Callable[[Any, Any], Any]:
+    resolved: list[Callable[[Any, Any], Any]] = []
+
+    def hook(value: Any, _: Any) -> Any:
+        if value is None:
+            return _null(nullable)
+        if not resolved:  # looked up on first use: the inner type may be defined later
+            resolved.append(converter.get_structure_hook(inner))
+        return resolved[0](value, inner)
+
+    return hook
+
+
+def _mixed_hook(
+    converter: cattrs.Converter, members: list[Any], nullable: bool
+) -> Callable[[Any, Any], Any]:
+    """Tagged unions (with an UnknownVariant fallback) and "an id or a body" unions."""
     models = [m for m in members if attrs.has(m)]
     plain = tuple(m for m in members if m in (str, int, float, bool))
     fallback = next((m for m in models if issubclass(m, UnknownVariant)), None)
     tags = {tag: m for m in models if (tag := _tag_of(m)) is not None}
     mapping_ok = any(typing.get_origin(m) in (Mapping, dict) for m in members)
-    single = members[0] if len(members) == 1 and not enums else None
 
     def hook(value: Any, _: Any) -> Any:
         if value is None:
-            if nullable:
-                return None
-            raise TypeError("expected a value, got null")
-        if single is not None:
-            return converter.structure(value, single)
-        if enums and type(value) is str:
-            try:
-                return enums[0](value)
-            except ValueError:
-                return value  # an enum value this SDK does not know yet: keep the string
+            return _null(nullable)
         if type(value) in plain and not (type(value) is bool and bool not in plain):
             return value
         if isinstance(value, dict) and models:

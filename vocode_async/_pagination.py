@@ -22,11 +22,38 @@ import attrs
 from ._errors import ClientClosedError, PaginationError
 from .models._base import Page
 
-__all__ = ["AsyncPager", "PagerStats"]
+__all__ = ["AsyncPager", "PagerStats", "RawPage"]
 
 T = TypeVar("T")
 CLOSED_MESSAGE = "vocode_async client closed"
-Spawn = Callable[[Coroutine[Any, Any, Page[T]]], "asyncio.Task[Page[T]]"]
+
+
+@attrs.frozen
+class RawPage(Generic[T]):
+    """A fetched page, parsed as JSON but not yet decoded into models.
+
+    The pager reads ``has_more`` and ``total`` from ``data`` to schedule the next request
+    first, and decodes (the costly part) after: decoding stays off the critical path.
+    """
+
+    data: Any
+    decode: Callable[[], Page[T]]
+
+    def has_more(self) -> bool:
+        return isinstance(self.data, dict) and self.data.get("has_more") is True
+
+    def last_page(self) -> int | None:
+        """The last page an exact ``total`` promises, if the page says so."""
+        data = self.data
+        if not isinstance(data, dict) or data.get("total_is_estimated") is not False:
+            return None
+        total, size = data.get("total"), data.get("size")
+        if type(total) is not int or type(size) is not int or size < 1:
+            return None
+        return math.ceil(total / size)
+
+
+Spawn = Callable[[Coroutine[Any, Any, RawPage[T]]], "asyncio.Task[RawPage[T]]"]
 
 
 @attrs.define
@@ -47,7 +74,7 @@ class AsyncPager(Generic[T]):
 
     def __init__(
         self,
-        fetch: Callable[[int], Coroutine[Any, Any, Page[T]]],
+        fetch: Callable[[int], Coroutine[Any, Any, RawPage[T]]],
         *,
         spawn: Spawn[T],
         prefetch: int = 1,
@@ -63,7 +90,7 @@ class AsyncPager(Generic[T]):
         self._prefetch = prefetch
         self._start_page = start_page
         self._key = key
-        self._pending: deque[tuple[int, asyncio.Task[Page[T]]]] = deque()
+        self._pending: deque[tuple[int, asyncio.Task[RawPage[T]]]] = deque()
         self._next_page = start_page
         self._last_page: int | None = None  # known only from an exact total
         self._more = True  # the last page seen said has_more
@@ -97,7 +124,11 @@ class AsyncPager(Generic[T]):
         return _PageIterator(self)
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
-        return self._fetch(self._start_page).__await__()
+        return self._first().__await__()
+
+    async def _first(self) -> Page[T]:
+        raw = await self._fetch(self._start_page)
+        return raw.decode()
 
     async def __aenter__(self) -> AsyncPager[T]:
         return self
@@ -134,8 +165,15 @@ class AsyncPager(Generic[T]):
         number, task = self._pending.popleft()
         self.resume_page = number
         try:
-            page = await task
-            fresh = self._accept(number, page)
+            raw = await task
+            self._more = raw.has_more()
+            last = raw.last_page()
+            if last is not None:
+                self._last_page = max(number, last)
+            self._fill(number)
+            if self._pending:
+                await asyncio.sleep(0)  # let the prefetch write its request before we decode
+            return self._accept(number, raw.decode())
         except asyncio.CancelledError as exc:
             await self.aclose()
             if exc.args == (CLOSED_MESSAGE,):
@@ -144,10 +182,6 @@ class AsyncPager(Generic[T]):
         except BaseException:
             await self.aclose()
             raise
-        self._fill(number)
-        if self._pending:
-            await asyncio.sleep(0)  # let the prefetch write its request before we hand out
-        return fresh
 
     def _accept(self, number: int, page: Page[T]) -> Page[T]:
         """Check a page, drop boundary duplicates, and learn how far the listing goes."""
@@ -162,9 +196,6 @@ class AsyncPager(Generic[T]):
                 page=number,
             )
         self._seen = set(keys)
-        self._more = page.has_more
-        if not page.total_is_estimated and page.size > 0:
-            self._last_page = max(number, math.ceil(page.total / page.size))
         if len(fresh) != len(keys):
             page = attrs.evolve(page, items=tuple(fresh))
         return page

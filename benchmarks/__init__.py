@@ -1,0 +1,1 @@
+"""vocode_async benchmarks: run with `nox -s bench` or `python -m benchmarks.run`."""
