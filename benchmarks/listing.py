@@ -47,6 +47,48 @@ async def run_vocode_async(url: str, *, size: int, prefetch: int, per_page: Cons
         return count
 
 
+async def run_official(url: str, *, size: int, per_page: Consumer) -> int:
+    """The official SDK (`vocode-api`): the page loop users write by hand with it."""
+    from vocode.client import AsyncVocode as OfficialVocode
+
+    client = OfficialVocode(token=API_KEY, base_url=url)
+    count, page = 0, 1
+    while True:
+        result = await client.calls.list_calls(page=page, size=size)
+        count += len(result.items)
+        await per_page()
+        if not result.has_more:
+            return count
+        page += 1
+
+
+async def run_raw_aiohttp(url: str, *, size: int, per_page: Consumer) -> int:
+    """A hand-written aiohttp + orjson page loop into plain dicts (no models, no checks)."""
+    import aiohttp
+    import orjson
+
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    count, page = 0, 1
+    async with aiohttp.ClientSession(headers=headers) as session:
+        while True:
+            params = {"page": str(page), "size": str(size)}
+            async with session.get(f"{url}/v1/calls/list", params=params) as resp:
+                data = orjson.loads(await resp.read())
+            count += len(data["items"])
+            await per_page()
+            if not data["has_more"]:
+                return count
+            page += 1
+
+
+FULL_VARIANTS: dict[str, Callable[..., Awaitable[int]]] = {
+    "official SDK": run_official,
+    "raw aiohttp": run_raw_aiohttp,
+    "prefetch=0": lambda url, **kw: run_vocode_async(url, prefetch=0, **kw),
+    "prefetch=1": lambda url, **kw: run_vocode_async(url, prefetch=1, **kw),
+    "prefetch=4": lambda url, **kw: run_vocode_async(url, prefetch=4, **kw),
+}
+
 VARIANTS: dict[str, Callable[..., Awaitable[int]]] = {
     "prefetch=0": lambda url, **kw: run_vocode_async(url, prefetch=0, **kw),
     "prefetch=1": lambda url, **kw: run_vocode_async(url, prefetch=1, **kw),

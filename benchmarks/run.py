@@ -1,7 +1,12 @@
-"""Benchmark runner: writes benchmarks/results/<scenario>.json and prints a markdown table.
+"""Benchmark runner: JSON in benchmarks/results/, a PNG chart, tables in benchmarks/README.md.
 
-python -m benchmarks.run prefetch            # issue 2's scenario (about 3 minutes)
-python -m benchmarks.run prefetch --runs 5
+    python -m benchmarks.run all                 # everything (about 30 minutes)
+    python -m benchmarks.run prefetch listing    # chosen scenarios
+    python -m benchmarks.run listing --quick     # fewer calls and runs, for a smoke test
+
+Scenarios: prefetch (issue 2's), listing (vs the official SDK and raw aiohttp), decode,
+memory, overhead, import. The official SDK is `vocode-api` from PyPI; `nox -s bench`
+installs it (it is never a dependency of vocode_async).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,45 +23,89 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     __package__ = "benchmarks"
 
-from benchmarks.listing import measure
+from benchmarks import decode, importtime, listing, memory, overhead
+from benchmarks.report import chart, tables
 
-RESULTS = Path(__file__).resolve().parent / "results"
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SCENARIOS = ("prefetch", "listing", "decode", "memory", "overhead", "import")
 
 
-def prefetch_table(result: dict[str, Any]) -> str:
-    rows = [
-        f"Listing {result['calls']:,} calls, {result['size']} per page, latency "
-        f"{result['latency_ms']:g} ms, consumer {result['consumer']} "
-        f"{result['cost_ms']:g} ms/page; "
-        f"median of {result['runs']} interleaved runs. Ideal = pages x max(latency, consumer) = "
-        f"{result['ideal_s']:.2f} s.",
-        "",
-        "| variant | median s | items/s | x ideal | speed-up vs prefetch=0 |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    base = result["variants"]["prefetch=0"]["median_s"]
-    for name, v in result["variants"].items():
-        rows.append(
-            f"| {name} | {v['median_s']:.2f} | {v['items_per_s']:,.0f} | "
-            f"{v['ratio_to_ideal']:.3f} | {base / v['median_s']:.2f}x |"
+def run_scenario(name: str, quick: bool) -> Any:
+    runs = 3 if quick else 5
+    if name == "prefetch":
+        return listing.measure(
+            calls=2_000 if quick else 20_000,
+            size=100,
+            latency_ms=50,
+            kind="io",
+            cost_ms=30,
+            runs=runs,
         )
-    return "\n".join(rows)
+    if name == "listing":
+        cells = []
+        for latency in (0, 20, 50):
+            for kind in ("none", "io", "cpu"):
+                cells.append(
+                    listing.measure(
+                        calls=2_000 if quick else 20_000,
+                        size=100,
+                        latency_ms=latency,
+                        kind=kind,
+                        cost_ms=30,
+                        runs=runs,
+                        variants=listing.FULL_VARIANTS,
+                    )
+                )
+        return cells
+    if name == "decode":
+        return decode.measure(repeats=200 if quick else 2000, runs=runs)
+    if name == "memory":
+        return memory.measure(
+            small=5_000 if quick else 50_000, large=50_000 if quick else 1_000_000
+        )
+    if name == "overhead":
+        return overhead.measure(n=500 if quick else 5000, runs=runs)
+    return importtime.measure(runs=5 if quick else 15)
+
+
+def update_readme(sections: dict[str, str]) -> None:
+    readme = HERE / "README.md"
+    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
+    for name, table in sections.items():
+        begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"
+        block = f"{begin}\n{table}\n{end}"
+        if begin in text:
+            text = re.sub(
+                re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S
+            )
+        else:
+            text += f"\n{block}\n"
+    readme.write_text(text)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["prefetch"])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--calls", type=int, default=20_000)
-    args = parser.parse_args()
-    RESULTS.mkdir(exist_ok=True)
-    result = measure(
-        calls=args.calls, size=100, latency_ms=50, kind="io", cost_ms=30, runs=args.runs
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    result["python"] = platform.python_version()
-    result["machine"] = platform.machine()
-    (RESULTS / f"{args.scenario}.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(prefetch_table(result))
+    parser.add_argument("scenarios", nargs="+", choices=(*SCENARIOS, "all"))
+    parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test)")
+    args = parser.parse_args()
+    chosen = SCENARIOS if "all" in args.scenarios else tuple(args.scenarios)
+    RESULTS.mkdir(exist_ok=True)
+    env = {"python": platform.python_version(), "machine": platform.machine(), "quick": args.quick}
+    sections = {}
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        result = {"env": env, "result": run_scenario(name, args.quick)}
+        suffix = "-quick" if args.quick else ""
+        (RESULTS / f"{name}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
+        sections[name] = tables[name](result["result"])
+        print(sections[name], flush=True)
+        if name == "listing":
+            chart(result["result"], RESULTS / f"listing{suffix}.png")
+    if not args.quick:
+        update_readme(sections)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ class Store:
             agent = self._agent(n)
             self.agents[agent["id"]] = agent
         self.calls: list[dict[str, Any]] = [self._call(n) for n in range(calls)]
+        self._sorted: list[dict[str, Any]] = []
+        self._sorted_key: tuple[Any, ...] | None = None
         self.by_id = {call["id"]: call for call in self.calls}
 
     def _uuid(self) -> str:
@@ -116,9 +118,23 @@ class Store:
         """Calls in listing order: newest first unless a sort column is given."""
         if column is None:
             return self.calls[::-1]
-        return sorted(
-            self.calls, key=lambda c: (c.get(column) is None, c.get(column)), reverse=desc
-        )
+        key = (self.version, column, desc)
+        if self._sorted_key != key:
+            self._sorted = sorted(
+                self.calls, key=lambda c: (c.get(column) is None, c.get(column)), reverse=desc
+            )
+            self._sorted_key = key
+        return self._sorted
+
+    def call_window(
+        self, column: str | None, desc: bool, start: int, stop: int
+    ) -> list[dict[str, Any]]:
+        """``sorted_calls(column, desc)[start:stop]`` without copying the whole listing."""
+        if column is None:
+            n = len(self.calls)
+            lo, hi = max(n - stop, 0), max(n - start, 0)
+            return self.calls[lo:hi][::-1]
+        return self.sorted_calls(column, desc)[start:stop]
 
     # -- changes ----------------------------------------------------------------------
 

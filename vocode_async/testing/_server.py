@@ -227,15 +227,15 @@ class FakeVocodeServer:
         key = (self.store.version, column, desc, page, size)
         body = self._page_cache.get(key)
         if body is None:
-            calls = self.store.sorted_calls(column, desc)
-            window = calls[(page - 1) * size : page * size]
+            total = len(self.store.calls)
+            window = self.store.call_window(column, desc, (page - 1) * size, page * size)
             body = orjson.dumps(
                 {
                     "items": [self.store.normalized(call) for call in window],
                     "page": page,
                     "size": size,
-                    "has_more": page * size < len(calls),
-                    "total": len(calls),
+                    "has_more": page * size < total,
+                    "total": total,
                     "total_is_estimated": False,
                 }
             )

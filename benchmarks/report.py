@@ -1,0 +1,115 @@
+"""Markdown tables and the chart for benchmark results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _prefetch(r: dict[str, Any]) -> str:
+    base = r["variants"]["prefetch=0"]["median_s"]
+    rows = [
+        f"Listing {r['calls']:,} calls, {r['size']} per page, latency {r['latency_ms']:g} ms, "
+        f"consumer awaits {r['cost_ms']:g} ms per page; median of {r['runs']} interleaved "
+        f"runs. Ideal = pages x max(latency, consumer) = {r['ideal_s']:.2f} s.",
+        "",
+        "| variant | median s | items/s | x ideal | speed-up vs prefetch=0 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, v in r["variants"].items():
+        rows.append(
+            f"| {name} | {v['median_s']:.2f} | {v['items_per_s']:,.0f} | "
+            f"{v['ratio_to_ideal']:.3f} | {base / v['median_s']:.2f}x |"
+        )
+    return "\n".join(rows)
+
+
+def _listing(cells: list[dict[str, Any]]) -> str:
+    first = cells[0]
+    rows = [
+        f"Listing {first['calls']:,} calls, {first['size']} per page; median of "
+        f"{first['runs']} interleaved runs; items/s, and (ratio) vs the official SDK. "
+        "Ideal = pages x max(latency, consumer); prefetch=4's own bound is pages x latency / 4.",
+        "",
+        "| latency | consumer | official SDK | raw aiohttp | prefetch=0 | prefetch=1 | "
+        "prefetch=4 | prefetch=1 x ideal |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in cells:
+        v = c["variants"]
+        off = v["official SDK"]["items_per_s"]
+        cols = [
+            f"{v[n]['items_per_s']:,.0f} ({v[n]['items_per_s'] / off:.2f}x)"
+            for n in ("official SDK", "raw aiohttp", "prefetch=0", "prefetch=1", "prefetch=4")
+        ]
+        ideal = v["prefetch=1"]["ratio_to_ideal"]
+        ideal_text = f"{ideal:.3f}" if ideal else "-"
+        consumer = "none" if c["consumer"] == "none" else f"{c['consumer']} {c['cost_ms']:g} ms"
+        rows.append(
+            f"| {c['latency_ms']:g} ms | {consumer} | " + " | ".join(cols) + f" | {ideal_text} |"
+        )
+    return "\n".join(rows)
+
+
+def _simple(key: str, unit: str) -> Callable[[dict[str, Any]], str]:
+    def table(r: dict[str, Any]) -> str:
+        names = list(r["variants"])
+        base = r["variants"][names[-1]][key]
+        rows = [f"| variant | {unit} | ratio to {names[-1]} |", "|---|---:|---:|"]
+        for name in names:
+            value = r["variants"][name][key]
+            rows.append(f"| {name} | {value:,.1f} | {value / base:.2f}x |")
+        return "\n".join(rows)
+
+    return table
+
+
+def _memory(r: dict[str, Any]) -> str:
+    rows = [
+        f"Peak RSS of a fresh process streaming {r['small']:,} vs {r['large']:,} calls.",
+        "",
+        f"| variant | RSS at {r['small']:,} MiB | RSS at {r['large']:,} MiB | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, v in r["variants"].items():
+        rows.append(
+            f"| {name} | {v['rss_small_mib']:.1f} | {v['rss_large_mib']:.1f} | {v['ratio']:.3f} |"
+        )
+    return "\n".join(rows)
+
+
+tables: dict[str, Callable[[Any], str]] = {
+    "prefetch": _prefetch,
+    "listing": _listing,
+    "decode": _simple("items_per_s", "items/s"),
+    "memory": _memory,
+    "overhead": _simple("requests_per_s", "requests/s"),
+    "import": _simple("median_ms", "ms"),
+}
+
+
+def chart(cells: list[dict[str, Any]], path: Path) -> None:
+    """Grouped bars: items/s per variant for each latency x consumer cell."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    names = list(cells[0]["variants"])
+    labels = [f"{c['latency_ms']:g}ms/{c['consumer']}" for c in cells]
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(12, 5))
+    for i, name in enumerate(names):
+        xs = [j + i * width for j in range(len(cells))]
+        ax.bar(xs, [c["variants"][name]["items_per_s"] for c in cells], width, label=name)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(cells))], labels, rotation=30)
+    ax.set_ylabel("items/s (higher is better)")
+    ax.set_yscale("log")
+    ax.set_title("Listing calls: latency / consumer cost per page")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
