@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -76,9 +75,8 @@ def update_readme(sections: dict[str, str]) -> None:
         begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"
         block = f"{begin}\n{table}\n{end}"
         if begin in text:
-            text = re.sub(
-                re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S
-            )
+            start, stop = text.index(begin), text.index(end) + len(end)
+            text = text[:start] + block + text[stop:]
         else:
             text += f"\n{block}\n"
     readme.write_text(text)
