@@ -9,6 +9,8 @@ from typing import Any
 import attrs
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vocode_async import ResponseDecodeError
 from vocode_async._converter import Decoder
@@ -197,3 +199,37 @@ def test_models_cover_the_spec_call_schemas() -> None:
         assert spec_fields == ours, (name, spec_fields ^ ours)
         required = {a.name for a in cls.__attrs_attrs__ if a.default is attrs.NOTHING}
         assert required == set(schemas[name]["required"]), name
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+FIELDS = sorted({a.name for a in attrs.fields(NormalizedCall)} | {"type", "call_sid"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(field=st.sampled_from(FIELDS), value=JSON_VALUES | st.just(KeyError), nested=st.booleans())
+def test_fast_and_detailed_converters_agree(field: str, value: Any, nested: bool) -> None:
+    """The fast path must reject exactly what cattrs' detailed converter rejects."""
+    item: dict[str, Any] = {
+        **ITEM,
+        "telephony_metadata": {"type": "telephony_metadata_twilio"},
+        "context": {"k": "v"},
+        "start_time": 1,
+    }
+    target = item["telephony_metadata"] if nested else item
+    if value is KeyError:
+        target.pop(field, None)
+    else:
+        target[field] = value
+    outcomes = []
+    for conv in (DECODER.fast, DECODER.detailed):
+        try:
+            outcomes.append(("ok", conv.structure(item, NormalizedCall)))
+        except Exception:  # any failure counts as a rejection
+            outcomes.append(("error", None))
+    assert outcomes[0] == outcomes[1]

@@ -31,6 +31,7 @@ import orjson
 from cattrs.gen import make_dict_unstructure_fn
 
 from ._errors import ResponseDecodeError
+from ._fastgen import can_inline, make_structure_fn
 from .models._base import RequestBody, UnknownVariant
 
 __all__ = ["Decoder", "make_converter"]
@@ -153,6 +154,13 @@ def _mixed_hook(
     fallback = next((m for m in models if issubclass(m, UnknownVariant)), None)
     tags = {tag: m for m in models if (tag := _tag_of(m)) is not None}
     mapping_ok = any(typing.get_origin(m) in (Mapping, dict) for m in members)
+    hooks: dict[Any, Callable[[Any, Any], Any]] = {}
+
+    def hook_for(cls: Any) -> Callable[[Any, Any], Any]:
+        found = hooks.get(cls)
+        if found is None:
+            found = hooks[cls] = converter.get_structure_hook(cls)
+        return found
 
     def hook(value: Any, _: Any) -> Any:
         if value is None:
@@ -161,10 +169,10 @@ def _mixed_hook(
             return value
         if isinstance(value, dict) and models:
             if len(models) == 1:
-                return converter.structure(value, models[0])
+                return hook_for(models[0])(value, models[0])
             cls = tags.get(value.get("type"))  # type: ignore[arg-type]
             if cls is not None:
-                return converter.structure(value, cls)
+                return hook_for(cls)(value, cls)
             if fallback is not None and isinstance(value.get("type"), str):
                 return fallback(type=value["type"], raw=value)
             raise ValueError(f"unknown or missing type tag {value.get('type')!r}")
@@ -197,6 +205,8 @@ def _unstructure_request(converter: cattrs.Converter, cls: type) -> Callable[[An
 def make_converter(*, detailed: bool = False) -> cattrs.Converter:
     """Build the converter every response and request goes through."""
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    if not detailed:
+        conv.register_structure_hook_factory(can_inline, functools.partial(make_structure_fn, conv))
     conv.register_structure_hook(str, _strict(str, "a string"))
     conv.register_structure_hook(int, _strict(int, "an integer"))
     conv.register_structure_hook(bool, _strict(bool, "a boolean"))

@@ -1,0 +1,109 @@
+"""Straight-line structure functions for the fast converter (the hot path of a listing).
+
+cattrs' generated functions call one hook per field, gather keyword arguments in a dict and
+go through the class's ``__init__``: about 5 us for a 25-field call. Here each attrs class
+gets one function whose primitive checks are inlined and whose fields are set directly
+(the classes are frozen and slotted, and none has validators or post-init hooks): about
+half the time. It registers as a cattrs hook factory; anything that is not a plain
+primitive still goes through the converter's own hook for that type. A failure here raises
+and the caller re-runs cattrs' detailed converter to name the field, so both must reject
+the same inputs: the checks mirror the strict hooks in ``_converter``.
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import cattrs
+
+__all__ = ["can_inline", "make_structure_fn"]
+
+_NoneType = type(None)
+_MISSING = object()
+_PRIMS = (str, int, bool)
+
+
+def can_inline(cls: Any) -> bool:
+    """Plain (non-generic) attrs classes without validators, converters or factories."""
+    if not (isinstance(cls, type) and attrs.has(cls)) or getattr(cls, "__parameters__", None):
+        return False
+    if hasattr(cls, "__attrs_post_init__"):
+        return False
+    return all(
+        f.validator is None and f.converter is None and not isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+        for f in attrs.fields(cls)
+    )
+
+
+def _check(kind: type, var: str, optional: bool) -> list[str]:
+    none_ok = f"{var} is not None and " if optional else ""
+    if kind is float:
+        return [
+            f"if type({var}) is int: {var} = float({var})",
+            f"elif {none_ok}type({var}) is not float: raise TypeError('expected a number')",
+        ]
+    name = kind.__name__
+    return [f"if {none_ok}type({var}) is not {name}: raise TypeError('expected {name}')"]
+
+
+def _field_lines(converter: cattrs.Converter, hint: Any, i: int, env: dict[str, Any]) -> list[str]:
+    """Code that checks (and converts) ``v{i}`` for a field typed ``hint``."""
+    var = f"v{i}"
+    is_union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    members = typing.get_args(hint) if is_union else (hint,)
+    optional = _NoneType in members
+    plain = [m for m in members if m is not _NoneType]
+    enums = [m for m in plain if isinstance(m, type) and issubclass(m, enum.Enum)]
+    if len(plain) == 1 and plain[0] in (*_PRIMS, float):
+        return _check(plain[0], var, optional)
+    if enums and set(plain) == {enums[0], str}:  # an open enum: unknown values stay strings
+        env[f"k{i}"] = {member.value: member for member in enums[0]}
+        none_ok = f"{var} is not None and " if optional else ""
+        return [
+            f"if type({var}) is str: {var} = k{i}.get({var}, {var})",
+            f"elif {none_ok}True: raise TypeError('expected a string')",
+        ]
+    inner = plain[0] if len(plain) == 1 and optional else hint
+    env[f"h{i}"], env[f"t{i}"] = converter.get_structure_hook(inner), inner
+    if inner is hint:
+        return [f"{var} = h{i}({var}, t{i})"]
+    return [f"if {var} is not None: {var} = h{i}({var}, t{i})"]
+
+
+def _setter(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        slot = klass.__dict__.get(name)
+        if slot is not None and hasattr(slot, "__set__"):
+            return slot.__set__
+    raise TypeError(f"{cls.__qualname__}.{name} is not a slot")
+
+
+def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
+    """Compile the structure function of ``cls``."""
+    hints = typing.get_type_hints(cls)
+    env: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_MISSING": _MISSING}
+    body = ["def structure(o, _):", "  get = o.get", "  obj = _new(_cls)"]
+    for i, field in enumerate(attrs.fields(cls)):
+        var = f"v{i}"
+        lines = _field_lines(converter, hints[field.name], i, env)
+        env[f"s{i}"] = _setter(cls, field.name)
+        if field.default is attrs.NOTHING:
+            body.append(f"  {var} = o[{field.name!r}]")
+            body += [f"  {line}" for line in lines]
+        else:
+            env[f"d{i}"] = field.default
+            body.append(f"  {var} = get({field.name!r}, _MISSING)")
+            body.append(f"  if {var} is _MISSING: {var} = d{i}")
+            body.append("  else:")
+            body += [f"    {line}" for line in lines]
+        body.append(f"  s{i}(obj, {var})")
+    body.append("  return obj")
+    source = "\n".join(body)
+    exec(compile(source, f"<vocode_async structure {cls.__qualname__}>", "exec"), env)
+    fn: Callable[[Any, Any], Any] = env["structure"]
+    return fn
