@@ -163,9 +163,15 @@ def test_secrets_never_in_repr() -> None:
             "agent": {
                 "id": "a",
                 "user_id": "u",
-                "prompt": {},
+                "prompt": {"id": "p", "user_id": "u"},
                 "actions": [],
-                "voice": {"type": "voice_eleven_labs", "api_key": "XI-SECRET"},
+                "voice": {
+                    "id": "v",
+                    "user_id": "u",
+                    "type": "voice_eleven_labs",
+                    "voice_id": "x",
+                    "api_key": "XI-SECRET",
+                },
                 "openai_account_connection": {
                     "id": "o",
                     "user_id": "u",

@@ -23,7 +23,16 @@ from ._transport import Response, Transport
 from ._types import UNSET, Query, Unset
 from ._version import __version__
 from .models._base import Page
+from .resources.account_connections import AccountConnectionsResource
+from .resources.actions import ActionsResource
+from .resources.agents import AgentsResource
 from .resources.calls import CallsResource
+from .resources.numbers import NumbersResource
+from .resources.prompts import PromptsResource
+from .resources.usage import UsageResource
+from .resources.vector_databases import VectorDatabasesResource
+from .resources.voices import VoicesResource
+from .resources.webhooks import WebhooksResource
 
 __all__ = ["DEFAULT_BASE_URL", "AsyncVocode"]
 
@@ -84,6 +93,15 @@ class AsyncVocode:
     """
 
     calls: CallsResource
+    agents: AgentsResource
+    numbers: NumbersResource
+    prompts: PromptsResource
+    actions: ActionsResource
+    voices: VoicesResource
+    webhooks: WebhooksResource
+    vector_databases: VectorDatabasesResource
+    account_connections: AccountConnectionsResource
+    usage: UsageResource
 
     def __init__(
         self,
@@ -125,6 +143,15 @@ class AsyncVocode:
 
     def _bind(self) -> None:
         self.calls = CallsResource(self)
+        self.agents = AgentsResource(self)
+        self.numbers = NumbersResource(self)
+        self.prompts = PromptsResource(self)
+        self.actions = ActionsResource(self)
+        self.voices = VoicesResource(self)
+        self.webhooks = WebhooksResource(self)
+        self.vector_databases = VectorDatabasesResource(self)
+        self.account_connections = AccountConnectionsResource(self)
+        self.usage = UsageResource(self)
 
     @property
     def base_url(self) -> str:

@@ -28,10 +28,10 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_unstructure_fn
 
 from ._errors import ResponseDecodeError
 from ._fastgen import can_inline, make_structure_fn
+from ._types import UNSET, Unset
 from .models._base import RequestBody, UnknownVariant
 
 __all__ = ["Decoder", "make_converter"]
@@ -87,8 +87,8 @@ def _union_hook(converter: cattrs.Converter, union: Any) -> Callable[[Any, Any],
     Each shape gets its own small closure, with inner hooks looked up once: this runs for
     every optional field of every item, so it is the hot path of decoding a page.
     """
-    members = [m for m in typing.get_args(union) if m is not _NoneType]
-    nullable = len(members) < len(typing.get_args(union))
+    members = [m for m in typing.get_args(union) if m is not _NoneType and m is not Unset]
+    nullable = _NoneType in typing.get_args(union)
     enums = [m for m in members if isinstance(m, type) and issubclass(m, enum.Enum)]
     if enums:
         return _open_enum_hook(enums[0], nullable)
@@ -199,7 +199,22 @@ def _unstructure_union(converter: cattrs.Converter, _: Any) -> Callable[[Any], A
 
 
 def _unstructure_request(converter: cattrs.Converter, cls: type) -> Callable[[Any], Any]:
-    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True)
+    """Request bodies send every field the caller set (defaults included), never UNSET.
+
+    Values encode by their own class: a field typed ``str | PromptParams`` may hold either.
+    """
+    names = tuple(field.name for field in attrs.fields(cls))
+    unstructure = converter.unstructure
+
+    def hook(obj: Any) -> dict[str, Any]:
+        out = {}
+        for name in names:
+            value = getattr(obj, name)
+            if value is not UNSET:
+                out[name] = unstructure(value)
+        return out
+
+    return hook
 
 
 def make_converter(*, detailed: bool = False) -> cattrs.Converter:

@@ -21,6 +21,8 @@ from typing import Any
 import attrs
 import cattrs
 
+from ._types import Unset
+
 __all__ = ["can_inline", "make_structure_fn"]
 
 _NoneType = type(None)
@@ -57,7 +59,7 @@ def _field_lines(converter: cattrs.Converter, hint: Any, i: int, env: dict[str, 
     is_union = typing.get_origin(hint) in (typing.Union, types.UnionType)
     members = typing.get_args(hint) if is_union else (hint,)
     optional = _NoneType in members
-    plain = [m for m in members if m is not _NoneType]
+    plain = [m for m in members if m is not _NoneType and m is not Unset]
     enums = [m for m in plain if isinstance(m, type) and issubclass(m, enum.Enum)]
     if len(plain) == 1 and plain[0] in (*_PRIMS, float):
         return _check(plain[0], var, optional)
@@ -68,11 +70,11 @@ def _field_lines(converter: cattrs.Converter, hint: Any, i: int, env: dict[str, 
             f"if type({var}) is str: {var} = k{i}.get({var}, {var})",
             f"elif {none_ok}True: raise TypeError('expected a string')",
         ]
-    inner = plain[0] if len(plain) == 1 and optional else hint
+    inner = plain[0] if len(plain) == 1 else hint
     env[f"h{i}"], env[f"t{i}"] = converter.get_structure_hook(inner), inner
-    if inner is hint:
-        return [f"{var} = h{i}({var}, t{i})"]
-    return [f"if {var} is not None: {var} = h{i}({var}, t{i})"]
+    if optional and inner is not hint:
+        return [f"if {var} is not None: {var} = h{i}({var}, t{i})"]
+    return [f"{var} = h{i}({var}, t{i})"]
 
 
 def _setter(cls: type, name: str) -> Any:

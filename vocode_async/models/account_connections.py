@@ -1,4 +1,9 @@
-"""Account connections: the Twilio and OpenAI accounts Vocode acts through."""
+"""Account connections: the Twilio and OpenAI accounts Vocode acts through.
+
+A tagged union on ``type``. Credentials (Twilio auth token, OpenAI key) never appear in a
+repr; a connection of a kind this SDK does not know yet decodes as
+:class:`UnknownAccountConnection`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,22 @@ from typing import Literal
 
 import attrs
 
-from ._base import UnknownVariant
+from .._types import UNSET, Unset
+from ._base import RequestBody, UnknownVariant
 
 __all__ = [
     "AccountConnection",
+    "AccountConnectionParams",
+    "AccountConnectionUpdateParams",
+    "AddToSteeringPoolRequest",
     "OpenAIAccountConnection",
+    "OpenAIAccountConnectionParams",
+    "OpenAIAccountConnectionUpdateParams",
     "OpenAICredentials",
+    "RemoveFromSteeringPoolRequest",
     "TwilioAccountConnection",
+    "TwilioAccountConnectionParams",
+    "TwilioAccountConnectionUpdateParams",
     "TwilioCredentials",
     "UnknownAccountConnection",
 ]
@@ -39,7 +53,7 @@ class TwilioAccountConnection:
 
     id: str
     user_id: str
-    credentials: TwilioCredentials
+    credentials: TwilioCredentials = attrs.field(repr=False)
     type: Literal["account_connection_twilio"] = "account_connection_twilio"
     steering_pool: tuple[str, ...] | None = None
     account_supports_any_caller_id: bool = False
@@ -51,7 +65,7 @@ class OpenAIAccountConnection:
 
     id: str
     user_id: str
-    credentials: OpenAICredentials
+    credentials: OpenAICredentials = attrs.field(repr=False)
     type: Literal["account_connection_openai"] = "account_connection_openai"
 
 
@@ -61,3 +75,59 @@ class UnknownAccountConnection(UnknownVariant):
 
 
 AccountConnection = TwilioAccountConnection | OpenAIAccountConnection | UnknownAccountConnection
+
+
+@attrs.frozen(kw_only=True)
+class TwilioAccountConnectionParams(RequestBody):
+    """Connect a Twilio account."""
+
+    credentials: TwilioCredentials = attrs.field(repr=False)
+    steering_pool: tuple[str, ...] | Unset = UNSET
+    account_supports_any_caller_id: bool | Unset = UNSET
+    type: Literal["account_connection_twilio"] = "account_connection_twilio"
+
+
+@attrs.frozen(kw_only=True)
+class OpenAIAccountConnectionParams(RequestBody):
+    """Connect an OpenAI account."""
+
+    credentials: OpenAICredentials = attrs.field(repr=False)
+    type: Literal["account_connection_openai"] = "account_connection_openai"
+
+
+AccountConnectionParams = TwilioAccountConnectionParams | OpenAIAccountConnectionParams
+
+
+@attrs.frozen(kw_only=True)
+class TwilioAccountConnectionUpdateParams(RequestBody):
+    """New credentials for a Twilio connection."""
+
+    credentials: TwilioCredentials | Unset = attrs.field(default=UNSET, repr=False)
+    type: Literal["account_connection_twilio"] = "account_connection_twilio"
+
+
+@attrs.frozen(kw_only=True)
+class OpenAIAccountConnectionUpdateParams(RequestBody):
+    """New credentials for an OpenAI connection."""
+
+    credentials: OpenAICredentials | Unset = attrs.field(default=UNSET, repr=False)
+    type: Literal["account_connection_openai"] = "account_connection_openai"
+
+
+AccountConnectionUpdateParams = (
+    TwilioAccountConnectionUpdateParams | OpenAIAccountConnectionUpdateParams
+)
+
+
+@attrs.frozen(kw_only=True)
+class AddToSteeringPoolRequest(RequestBody):
+    """The body of ``account_connections.add_to_steering_pool``."""
+
+    phone_number: str
+
+
+@attrs.frozen(kw_only=True)
+class RemoveFromSteeringPoolRequest(RequestBody):
+    """The body of ``account_connections.remove_from_steering_pool``."""
+
+    phone_number: str

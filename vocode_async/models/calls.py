@@ -11,14 +11,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 import attrs
 
 from .._types import UNSET, Unset
 from ._base import RequestBody, UnknownVariant
 from .account_connections import TwilioAccountConnection
-from .agents import Agent
+from .agents import Agent, CreateCallAgentParams
 
 __all__ = [
     "Call",
@@ -165,7 +165,7 @@ class CreateCallRequest(RequestBody):
 
     from_number: str
     to_number: str
-    agent: str | Mapping[str, Any]
+    agent: str | CreateCallAgentParams
     on_no_human_answer: OnNoHumanAnswer | str | Unset = UNSET
     run_do_not_call_detection: bool | Unset = UNSET
     hipaa_compliant: bool | Unset = UNSET

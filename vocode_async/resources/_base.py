@@ -1,13 +1,37 @@
-"""The base of every resource group: a handle on the client's one request path."""
+"""The bases of every resource group: a handle on the client's one request path.
+
+A group declares its endpoints as class attributes; ``list`` and ``get`` come from
+:class:`Collection`, so the pagination keywords are written once, here.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-__all__ = ["Resource"]
+import attrs
+
+from .._endpoint import Endpoint
+from .._pagination import AsyncPager
+
+__all__ = ["Collection", "Resource", "body"]
 
 if TYPE_CHECKING:
     from .._client import AsyncVocode
+
+L = TypeVar("L")
+G = TypeVar("G")
+B = TypeVar("B")
+
+
+def body(cls: type[B], scope: Mapping[str, Any]) -> B:
+    """Build request body ``cls`` from a method's keyword arguments (its ``locals()``).
+
+    Methods spell out their keywords for type checkers and IDEs; this picks the ones the
+    body has, so the list is not written twice. Arguments left UNSET are not sent.
+    """
+    names = {field.name for field in attrs.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{name: value for name, value in scope.items() if name in names})
 
 
 class Resource:
@@ -17,3 +41,35 @@ class Resource:
 
     def __init__(self, client: AsyncVocode) -> None:
         self._client = client
+
+
+class Collection(Resource, Generic[L, G]):
+    """A group with a paginated ``list`` of ``L`` items and ``get`` of one full ``G``."""
+
+    __slots__ = ()
+    _list_endpoint: ClassVar[Endpoint[Any]]
+    _get_endpoint: ClassVar[Endpoint[Any]]
+
+    def list(
+        self,
+        *,
+        size: int = 100,
+        sort_column: str | None = None,
+        sort_desc: bool | None = None,
+        prefetch: int = 1,
+        start_page: int = 1,
+    ) -> AsyncPager[L]:
+        """Every item, page by page, fetched ahead of you: ``async for item in ...``.
+
+        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
+        listing with ``start_page=pager.resume_page``.
+        """
+        query = {"size": size, "sort_column": sort_column, "sort_desc": sort_desc}
+        return self._client._paginate(
+            self._list_endpoint, query, prefetch=prefetch, start_page=start_page
+        )
+
+    async def get(self, id: str) -> G:
+        """One object, in full."""
+        found: G = await self._client._request(self._get_endpoint, params={"id": id})
+        return found

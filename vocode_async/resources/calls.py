@@ -8,53 +8,35 @@ import tempfile
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from pathlib import Path
-from typing import Any
 
 from .._endpoint import Endpoint
-from .._pagination import AsyncPager
 from .._retry import Safety
 from .._types import UNSET, Unset
 from ..models._base import Page
+from ..models.agents import CreateCallAgentParams
 from ..models.calls import Call, CreateCallRequest, NormalizedCall, OnNoHumanAnswer
-from ._base import Resource
+from ._base import Collection, body
 
 __all__ = ["CallsResource"]
 
-_LIST = Endpoint[Page[NormalizedCall]]("GET", "/v1/calls/list", Page[NormalizedCall])
-_GET = Endpoint[Call]("GET", "/v1/calls", Call)
 _CREATE = Endpoint[Call]("POST", "/v1/calls/create", Call, Safety.UNSAFE)
 _END = Endpoint[Call]("POST", "/v1/calls/end", Call)
 _RECORDING = Endpoint[None]("GET", "/v1/calls/recording", None)
 
 
-class CallsResource(Resource):
-    """Phone calls placed by your agents."""
+class CallsResource(Collection[NormalizedCall, Call]):
+    """Phone calls placed by your agents. ``get`` gives the full call (agent inline)."""
 
     __slots__ = ()
-
-    def list(
-        self,
-        *,
-        size: int = 100,
-        sort_column: str | None = None,
-        sort_desc: bool | None = None,
-        prefetch: int = 1,
-        start_page: int = 1,
-    ) -> AsyncPager[NormalizedCall]:
-        """Every call, page by page, fetched ahead of you: ``async for call in ...``."""
-        query = {"size": size, "sort_column": sort_column, "sort_desc": sort_desc}
-        return self._client._paginate(_LIST, query, prefetch=prefetch, start_page=start_page)
-
-    async def get(self, id: str) -> Call:
-        """One call, in full (its ``agent`` is the whole agent)."""
-        return await self._client._request(_GET, params={"id": id})
+    _list_endpoint = Endpoint[Page[NormalizedCall]]("GET", "/v1/calls/list", Page[NormalizedCall])
+    _get_endpoint = Endpoint[Call]("GET", "/v1/calls", Call)
 
     async def create(
         self,
         *,
         from_number: str,
         to_number: str,
-        agent: str | Mapping[str, Any],
+        agent: str | CreateCallAgentParams,
         on_no_human_answer: OnNoHumanAnswer | str | Unset = UNSET,
         run_do_not_call_detection: bool | Unset = UNSET,
         hipaa_compliant: bool | Unset = UNSET,
@@ -66,17 +48,7 @@ class CallsResource(Resource):
         ``agent`` is an agent id or the agent's parameters. Raises
         :class:`~vocode_async.OutcomeUnknownError` when the call may have been placed.
         """
-        body = CreateCallRequest(
-            from_number=from_number,
-            to_number=to_number,
-            agent=agent,
-            on_no_human_answer=on_no_human_answer,
-            run_do_not_call_detection=run_do_not_call_detection,
-            hipaa_compliant=hipaa_compliant,
-            context=context,
-            telephony_params=telephony_params,
-        )
-        return await self._client._request(_CREATE, body=body)
+        return await self._client._request(_CREATE, body=body(CreateCallRequest, locals()))
 
     async def end(self, id: str) -> Call:
         """Hang up a call in progress."""

@@ -1,0 +1,340 @@
+"""Actions an agent can take mid-call, and what triggers them. Tagged unions on ``type``.
+
+Each action kind comes in three shapes: the object (``TransferCallAction``), its create
+parameters (``...Params``) and its partial update (``...UpdateParams``). Kinds or triggers
+this SDK does not know yet decode as :class:`UnknownAction` / :class:`UnknownActionTrigger`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+from .._types import UNSET, Unset
+from ._base import RequestBody, UnknownVariant
+
+__all__ = [
+    "Action",
+    "ActionParams",
+    "ActionTrigger",
+    "ActionUpdateParams",
+    "AddToConferenceAction",
+    "AddToConferenceActionParams",
+    "AddToConferenceActionUpdateParams",
+    "AddToConferenceConfig",
+    "DTMFAction",
+    "DTMFActionParams",
+    "DTMFActionUpdateParams",
+    "EmptyActionConfig",
+    "EndConversationAction",
+    "EndConversationActionParams",
+    "EndConversationActionUpdateParams",
+    "ExternalAction",
+    "ExternalActionConfig",
+    "ExternalActionParams",
+    "ExternalActionUpdateParams",
+    "FunctionCallActionTrigger",
+    "FunctionCallActionTriggerConfig",
+    "PhraseBasedActionTrigger",
+    "PhraseBasedActionTriggerConfig",
+    "PhraseTrigger",
+    "SetHoldAction",
+    "SetHoldActionParams",
+    "SetHoldActionUpdateParams",
+    "TransferCallAction",
+    "TransferCallActionParams",
+    "TransferCallActionUpdateParams",
+    "TransferCallConfig",
+    "UnknownAction",
+    "UnknownActionTrigger",
+]
+
+# -- configs -----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class EmptyActionConfig:
+    """The config of actions that take none."""
+
+
+@attrs.frozen(kw_only=True)
+class TransferCallConfig:
+    """Where to transfer the call."""
+
+    phone_number: str
+
+
+@attrs.frozen(kw_only=True)
+class AddToConferenceConfig:
+    """Whom to add to a conference, and whether to hold the caller meanwhile."""
+
+    phone_number: str
+    place_primary_on_hold: bool = True
+
+
+@attrs.frozen(kw_only=True)
+class ExternalActionConfig:
+    """An action served by your own HTTP endpoint; ``input_schema`` is a JSON schema."""
+
+    name: str
+    description: str
+    url: str
+    input_schema: Mapping[str, Any]
+    speak_on_send: bool
+    speak_on_receive: bool
+    processing_mode: str = "muted"
+
+
+# -- triggers ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FunctionCallActionTriggerConfig:
+    """The config of a function-call trigger (none today)."""
+
+
+@attrs.frozen(kw_only=True)
+class PhraseTrigger:
+    """A phrase that fires an action when its conditions hold."""
+
+    phrase: str
+    conditions: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PhraseBasedActionTriggerConfig:
+    """The phrases of a phrase-based trigger."""
+
+    phrase_triggers: tuple[PhraseTrigger, ...]
+
+
+@attrs.frozen(kw_only=True)
+class FunctionCallActionTrigger:
+    """The LLM decides when to call the action (the default)."""
+
+    config: FunctionCallActionTriggerConfig | None = None
+    type: Literal["action_trigger_function_call"] = "action_trigger_function_call"
+
+
+@attrs.frozen(kw_only=True)
+class PhraseBasedActionTrigger:
+    """The action fires when the caller says a phrase."""
+
+    config: PhraseBasedActionTriggerConfig
+    type: Literal["action_trigger_phrase_based"] = "action_trigger_phrase_based"
+
+
+@attrs.frozen(kw_only=True)
+class UnknownActionTrigger(UnknownVariant):
+    """A trigger of a kind this SDK does not know yet."""
+
+
+ActionTrigger = FunctionCallActionTrigger | PhraseBasedActionTrigger | UnknownActionTrigger
+_DEFAULT_TRIGGER = FunctionCallActionTrigger(config=FunctionCallActionTriggerConfig())
+
+# -- actions -----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _ActionBase:
+    id: str
+    user_id: str
+    action_trigger: ActionTrigger = _DEFAULT_TRIGGER
+
+
+@attrs.frozen(kw_only=True)
+class TransferCallAction(_ActionBase):
+    """Transfer the call to a phone number."""
+
+    config: TransferCallConfig
+    type: Literal["action_transfer_call"] = "action_transfer_call"
+
+
+@attrs.frozen(kw_only=True)
+class EndConversationAction(_ActionBase):
+    """Hang up."""
+
+    config: EmptyActionConfig | None = None
+    type: Literal["action_end_conversation"] = "action_end_conversation"
+
+
+@attrs.frozen(kw_only=True)
+class DTMFAction(_ActionBase):
+    """Press phone keys (DTMF tones)."""
+
+    config: EmptyActionConfig | None = None
+    type: Literal["action_dtmf"] = "action_dtmf"
+
+
+@attrs.frozen(kw_only=True)
+class AddToConferenceAction(_ActionBase):
+    """Add a third party to the call."""
+
+    config: AddToConferenceConfig
+    type: Literal["action_add_to_conference"] = "action_add_to_conference"
+
+
+@attrs.frozen(kw_only=True)
+class SetHoldAction(_ActionBase):
+    """Put the caller on hold."""
+
+    config: EmptyActionConfig | None = None
+    type: Literal["action_set_hold"] = "action_set_hold"
+
+
+@attrs.frozen(kw_only=True)
+class ExternalAction(_ActionBase):
+    """Call your own HTTP endpoint."""
+
+    config: ExternalActionConfig
+    type: Literal["action_external"] = "action_external"
+
+
+@attrs.frozen(kw_only=True)
+class UnknownAction(UnknownVariant):
+    """An action of a kind this SDK does not know yet (raw mapping kept)."""
+
+
+Action = (
+    TransferCallAction
+    | EndConversationAction
+    | DTMFAction
+    | AddToConferenceAction
+    | SetHoldAction
+    | ExternalAction
+    | UnknownAction
+)
+
+# -- create parameters -------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class TransferCallActionParams(RequestBody):
+    """A new transfer-call action."""
+
+    config: TransferCallConfig
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_transfer_call"] = "action_transfer_call"
+
+
+@attrs.frozen(kw_only=True)
+class EndConversationActionParams(RequestBody):
+    """A new end-conversation action."""
+
+    config: EmptyActionConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_end_conversation"] = "action_end_conversation"
+
+
+@attrs.frozen(kw_only=True)
+class DTMFActionParams(RequestBody):
+    """A new DTMF action."""
+
+    config: EmptyActionConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_dtmf"] = "action_dtmf"
+
+
+@attrs.frozen(kw_only=True)
+class AddToConferenceActionParams(RequestBody):
+    """A new add-to-conference action."""
+
+    config: AddToConferenceConfig
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_add_to_conference"] = "action_add_to_conference"
+
+
+@attrs.frozen(kw_only=True)
+class SetHoldActionParams(RequestBody):
+    """A new set-hold action."""
+
+    config: EmptyActionConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_set_hold"] = "action_set_hold"
+
+
+@attrs.frozen(kw_only=True)
+class ExternalActionParams(RequestBody):
+    """A new external action."""
+
+    config: ExternalActionConfig
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_external"] = "action_external"
+
+
+ActionParams = (
+    TransferCallActionParams
+    | EndConversationActionParams
+    | DTMFActionParams
+    | AddToConferenceActionParams
+    | SetHoldActionParams
+    | ExternalActionParams
+)
+
+# -- partial updates ---------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class TransferCallActionUpdateParams(RequestBody):
+    """A partial update of a transfer-call action."""
+
+    config: TransferCallConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_transfer_call"] = "action_transfer_call"
+
+
+@attrs.frozen(kw_only=True)
+class EndConversationActionUpdateParams(RequestBody):
+    """A partial update of an end-conversation action."""
+
+    config: EmptyActionConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_end_conversation"] = "action_end_conversation"
+
+
+@attrs.frozen(kw_only=True)
+class DTMFActionUpdateParams(RequestBody):
+    """A partial update of a DTMF action."""
+
+    config: EmptyActionConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_dtmf"] = "action_dtmf"
+
+
+@attrs.frozen(kw_only=True)
+class AddToConferenceActionUpdateParams(RequestBody):
+    """A partial update of an add-to-conference action."""
+
+    config: AddToConferenceConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_add_to_conference"] = "action_add_to_conference"
+
+
+@attrs.frozen(kw_only=True)
+class SetHoldActionUpdateParams(RequestBody):
+    """A partial update of a set-hold action."""
+
+    config: EmptyActionConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_set_hold"] = "action_set_hold"
+
+
+@attrs.frozen(kw_only=True)
+class ExternalActionUpdateParams(RequestBody):
+    """A partial update of an external action."""
+
+    config: ExternalActionConfig | Unset = UNSET
+    action_trigger: ActionTrigger | Unset = UNSET
+    type: Literal["action_external"] = "action_external"
+
+
+ActionUpdateParams = (
+    TransferCallActionUpdateParams
+    | EndConversationActionUpdateParams
+    | DTMFActionUpdateParams
+    | AddToConferenceActionUpdateParams
+    | SetHoldActionUpdateParams
+    | ExternalActionUpdateParams
+)
