@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import threading
 import time
@@ -15,13 +16,14 @@ import attrs
 import orjson
 from aiohttp import web
 
-from ._data import Store
+from ._data import KINDS, Invalid, NotFound, Rejected, Store
 from ._faults import Fault, FaultKind, Faults
 
 __all__ = ["FakeVocodeServer", "RequestRecord"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _MAX_SIZE = 1000
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
 
 
 @attrs.frozen
@@ -80,12 +82,26 @@ class FakeVocodeServer:
 
     def app(self) -> web.Application:
         """The aiohttp application (for embedding in another server or test client)."""
-        app = web.Application(middlewares=[self._middleware])
-        app.router.add_get("/v1/calls/list", self._list_calls)
-        app.router.add_get("/v1/calls", self._get_call)
-        app.router.add_post("/v1/calls/create", self._create_call)
-        app.router.add_post("/v1/calls/end", self._end_call)
-        app.router.add_get("/v1/calls/recording", self._recording)
+        app = web.Application(middlewares=[self._middleware, self._errors])
+        add_get, add_post = app.router.add_get, app.router.add_post
+        add_get("/v1/calls/list", self._list_calls)
+        add_get("/v1/calls", self._get_call)
+        add_post("/v1/calls/create", self._create_call)
+        add_post("/v1/calls/end", self._end_call)
+        add_get("/v1/calls/recording", self._recording)
+        for kind in KINDS:
+            add_get(f"/v1/{kind}/list", functools.partial(self._list, kind))
+            add_get(f"/v1/{kind}", functools.partial(self._get, kind))
+            if kind != "numbers":
+                add_post(f"/v1/{kind}/create", functools.partial(self._create, kind))
+                add_post(f"/v1/{kind}/update", functools.partial(self._update, kind))
+        add_post("/v1/numbers/buy", self._buy_number)
+        add_post("/v1/numbers/update", self._update_number)
+        add_post("/v1/numbers/cancel", self._cancel_number)
+        add_post("/v1/numbers/link", self._link_number)
+        for verb in ("add_to_steering_pool", "remove_from_steering_pool"):
+            add_post(f"/v1/account_connections/{verb}", functools.partial(self._steering, verb))
+        add_get("/v1/usage", self._usage)
         return app
 
     async def start(self) -> str:
@@ -164,6 +180,18 @@ class FakeVocodeServer:
             return _detail(401, "Invalid API key")
         return await handler(request)
 
+    @web.middleware
+    async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """The store's exceptions as the API's error bodies."""
+        try:
+            return await handler(request)
+        except Invalid as exc:
+            return _invalid(exc.loc, exc.msg, exc.kind)
+        except NotFound as exc:
+            return _detail(404, str(exc))
+        except Rejected as exc:
+            return _detail(400, str(exc))
+
     async def _apply(self, fault: Fault, request: web.Request) -> web.StreamResponse | None:
         kind = fault.kind
         if kind is FaultKind.LATENCY:
@@ -209,88 +237,190 @@ class FakeVocodeServer:
             await response.write_eof()
         return response
 
-    # -- calls ---------------------------------------------------------------------------
+    # -- listings ----------------------------------------------------------------------
+
+    @staticmethod
+    def _page_query(request: web.Request) -> tuple[int, int, str | None, bool]:
+        """page, size, sort_column, sort_desc, checked as FastAPI would."""
+        query = request.query
+        numbers = []
+        for name, default in (("page", "1"), ("size", "10")):
+            try:
+                numbers.append(int(query.get(name, default)))
+            except ValueError:
+                raise Invalid(
+                    ["query", name], "Input should be a valid integer", "int_parsing"
+                ) from None
+        page, size = numbers
+        if page < 1:
+            raise Invalid(["query", "page"], "Input should be greater than or equal to 1")
+        if not 1 <= size <= _MAX_SIZE:
+            raise Invalid(["query", "size"], f"Input should be between 1 and {_MAX_SIZE}")
+        desc_text = query.get("sort_desc", "false").lower()
+        if desc_text not in _BOOLS:
+            raise Invalid(["query", "sort_desc"], "Input should be a valid boolean", "bool_parsing")
+        return page, size, query.get("sort_column"), _BOOLS[desc_text]
+
+    @staticmethod
+    def _page(items: list[Any], page: int, size: int, total: int) -> dict[str, Any]:
+        return {
+            "items": items,
+            "page": page,
+            "size": size,
+            "has_more": page * size < total,
+            "total": total,
+            "total_is_estimated": False,
+        }
+
+    async def _list(self, kind: str, request: web.Request) -> web.StreamResponse:
+        page, size, column, desc = self._page_query(request)
+        objects = self.store.sorted_objects(kind, column, desc)
+        window = objects[(page - 1) * size : page * size]
+        items = [self.store.listed(kind, obj) for obj in window]
+        return _json(self._page(items, page, size, len(objects)))
 
     async def _list_calls(self, request: web.Request) -> web.StreamResponse:
-        query = request.query
-        try:
-            page = int(query.get("page", "1"))
-            size = int(query.get("size", "10"))
-        except ValueError:
-            return _invalid(["query", "page"], "value is not a valid integer", "type_error.integer")
-        if page < 1:
-            return _invalid(["query", "page"], "ensure this value is >= 1", "value_error")
-        if not 1 <= size <= _MAX_SIZE:
-            return _invalid(["query", "size"], f"ensure 1 <= size <= {_MAX_SIZE}", "value_error")
-        column = query.get("sort_column")
-        desc = query.get("sort_desc", "false").lower() == "true"
+        page, size, column, desc = self._page_query(request)
         key = (self.store.version, column, desc, page, size)
         body = self._page_cache.get(key)
-        if body is None:
+        if body is None:  # pages are cached: the fake must be cheap beside the client
             total = len(self.store.calls)
             window = self.store.call_window(column, desc, (page - 1) * size, page * size)
-            body = orjson.dumps(
-                {
-                    "items": [self.store.normalized(call) for call in window],
-                    "page": page,
-                    "size": size,
-                    "has_more": page * size < total,
-                    "total": total,
-                    "total_is_estimated": False,
-                }
-            )
+            items = [self.store.normalized(call) for call in window]
+            body = orjson.dumps(self._page(items, page, size, total))
             if len(self._page_cache) > 4096:
                 self._page_cache.clear()
             self._page_cache[key] = body
         return web.Response(body=body, content_type="application/json")
 
-    def _find_call(self, request: web.Request) -> dict[str, Any] | web.Response:
-        call_id = request.query.get("id")
-        if call_id is None:
-            return _invalid(["query", "id"], "field required", "value_error.missing")
-        call = self.store.by_id.get(call_id)
-        return call if call is not None else _detail(404, "Call not found")
+    # -- objects -------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(request: web.Request, name: str = "id") -> str:
+        value = request.query.get(name)
+        if value is None:
+            raise Invalid(["query", name], "Field required", "missing")
+        return value
+
+    @staticmethod
+    async def _body(request: web.Request) -> Any:
+        try:
+            return orjson.loads(await request.read())
+        except orjson.JSONDecodeError:
+            raise Invalid(["body"], "JSON decode error", "json_invalid") from None
+
+    async def _get(self, kind: str, request: web.Request) -> web.StreamResponse:
+        key = self._key(request, "phone_number" if kind == "numbers" else "id")
+        return _json(self.store.expand(kind, self.store.get(kind, key)))
+
+    async def _create(self, kind: str, request: web.Request) -> web.StreamResponse:
+        obj = self.store.create(kind, await self._body(request))
+        self.counters[f"{kind}_created"] += 1
+        return _json(self.store.expand(kind, obj))
+
+    async def _update(self, kind: str, request: web.Request) -> web.StreamResponse:
+        key = self._key(request)
+        obj = self.store.update(kind, key, await self._body(request))
+        return _json(self.store.expand(kind, obj))
+
+    # -- numbers -------------------------------------------------------------------------
+
+    async def _buy_number(self, request: web.Request) -> web.StreamResponse:
+        fields = self.store.check("numbers.buy", await self._body(request), ("body",), partial=True)
+        area = fields.get("area_code") or "555"
+        connection = fields.get("telephony_account_connection")
+        if connection is not None:
+            self.store.get("account_connections", connection)
+        number = self.store.add_number(
+            number=f"+1{area[:3]:0<3}{len(self.store.objects['numbers']):07d}",
+            telephony_provider=fields.get("telephony_provider", "vonage"),
+            telephony_account_connection=connection,
+        )
+        self.counters["numbers_bought"] += 1
+        return _json(self.store.expand("numbers", number))
+
+    async def _update_number(self, request: web.Request) -> web.StreamResponse:
+        key = self._key(request, "phone_number")
+        obj = self.store.update("numbers.update", key, await self._body(request))
+        return _json(self.store.expand("numbers", obj))
+
+    async def _cancel_number(self, request: web.Request) -> web.StreamResponse:
+        number = self.store.get("numbers", self._key(request, "phone_number"))
+        number["active"] = False
+        self.store.version += 1
+        return _json(self.store.expand("numbers", number))
+
+    async def _link_number(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        fields = self.store.check("numbers.link", body, ("body",), partial=False)
+        connection = self.store.get("account_connections", fields["telephony_account_connection"])
+        if connection["type"] != "account_connection_twilio":
+            raise Rejected("Only Twilio account connections can link numbers")
+        number = self.store.add_number(
+            number=fields["phone_number"],
+            telephony_provider="twilio",
+            telephony_account_connection=connection["id"],
+            outbound_only=fields.get("outbound_only", False),
+        )
+        return _json(self.store.expand("numbers", number))
+
+    async def _steering(self, verb: str, request: web.Request) -> web.StreamResponse:
+        connection = self.store.get("account_connections", self._key(request))
+        fields = self.store.check(
+            "steering_pool", await self._body(request), ("body",), partial=False
+        )
+        if connection["type"] != "account_connection_twilio":
+            raise Rejected("Only Twilio account connections have a steering pool")
+        pool = [n for n in connection.get("steering_pool") or [] if n != fields["phone_number"]]
+        if verb == "add_to_steering_pool":
+            pool.append(fields["phone_number"])
+        connection["steering_pool"] = pool
+        self.store.version += 1
+        return _json(self.store.expand("account_connections", connection))
+
+    async def _usage(self, request: web.Request) -> web.StreamResponse:
+        return _json(self.store.usage())
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def _find_call(self, request: web.Request) -> dict[str, Any]:
+        call = self.store.by_id.get(self._key(request))
+        if call is None:
+            raise NotFound("Call not found")
+        return call
 
     async def _get_call(self, request: web.Request) -> web.StreamResponse:
-        found = self._find_call(request)
-        return found if isinstance(found, web.Response) else _json(self.store.full(found))
+        return _json(self.store.full(self._find_call(request)))
 
     async def _end_call(self, request: web.Request) -> web.StreamResponse:
-        found = self._find_call(request)
-        if isinstance(found, web.Response):
-            return found
-        return _json(self.store.full(self.store.end_call(found["id"])))
+        call = self._find_call(request)
+        return _json(self.store.full(self.store.end_call(call["id"])))
 
     async def _recording(self, request: web.Request) -> web.StreamResponse:
-        found = self._find_call(request)
-        if isinstance(found, web.Response):
-            return found
-        if not found.get("recording_available"):
-            return _detail(404, "Recording not available")
-        return web.Response(body=self.store.recording(found["id"]), content_type="audio/wav")
+        call = self._find_call(request)
+        if not call.get("recording_available"):
+            raise NotFound("Recording not available")
+        return web.Response(body=self.store.recording(call["id"]), content_type="audio/mpeg")
 
     async def _create_call(self, request: web.Request) -> web.StreamResponse:
-        try:
-            body = orjson.loads(await request.read())
-        except orjson.JSONDecodeError:
-            return _invalid(["body"], "value is not a valid dict", "type_error.dict")
-        if not isinstance(body, dict):
-            return _invalid(["body"], "value is not a valid dict", "type_error.dict")
-        for field in ("from_number", "to_number", "agent"):
-            if not isinstance(body.get(field), str if field != "agent" else (str, dict)):
-                return _invalid(["body", field], "field required", "value_error.missing")
-        agent = body["agent"]
-        if isinstance(agent, str) and agent not in self.store.agents:
-            return _detail(400, "Agent not found")
-        agent_id = agent if isinstance(agent, str) else next(iter(self.store.agents))
+        fields = self.store.check("calls", await self._body(request), ("body",), partial=False)
+        agent = fields["agent"]
+        if isinstance(agent, str):
+            if agent not in self.store.agents:
+                raise Rejected("Agent not found")
+        else:
+            agent = self.store.create("agents", agent, ("body", "agent"))["id"]
         call = self.store.add_call(
             status="not_started",
-            to_number=body["to_number"],
-            from_number=body["from_number"],
-            agent=agent_id,
+            to_number=fields["to_number"],
+            from_number=fields["from_number"],
+            agent=agent,
             recording_available=False,
             end_time=None,
-            context=body.get("context", {}),
+            context=fields.get("context", {}),
+            hipaa_compliant=fields.get("hipaa_compliant", False),
+            on_no_human_answer=fields.get("on_no_human_answer", "continue"),
+            telephony_params=fields.get("telephony_params", {}),
             start_time=math.floor(time.time()),
         )
         self.counters["calls_created"] += 1
