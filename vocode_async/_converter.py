@@ -9,7 +9,8 @@ Wire quirks live here, not in the models:
 * tagged unions: attrs classes told apart by a ``Literal`` ``type`` field, with an
   :class:`UnknownVariant` fallback that keeps the raw mapping;
 * "an id or a body" unions: a string is an id, a mapping is decoded as the model;
-* request bodies (:class:`RequestBody`) omit every field left ``UNSET``.
+* request bodies (:class:`RequestBody`) omit every field left ``UNSET``;
+* a field typed ``... | Unset`` in a response takes the spec's ``Undefined`` (``{}``) as UNSET.
 
 Two converters come from the factory: a fast one (no detailed validation) decodes every
 response, and only when it fails the detailed one runs again to name the field path.
@@ -32,7 +33,7 @@ import orjson
 from ._errors import ResponseDecodeError
 from ._fastgen import can_inline, make_structure_fn
 from ._types import UNSET, Unset
-from .models._base import RequestBody, UnknownVariant
+from .models._base import DefaultVariant, RequestBody, UnknownVariant
 
 __all__ = ["Decoder", "make_converter"]
 
@@ -87,8 +88,24 @@ def _union_hook(converter: cattrs.Converter, union: Any) -> Callable[[Any, Any],
     Each shape gets its own small closure, with inner hooks looked up once: this runs for
     every optional field of every item, so it is the hot path of decoding a page.
     """
-    members = [m for m in typing.get_args(union) if m is not _NoneType and m is not Unset]
-    nullable = _NoneType in typing.get_args(union)
+    args = typing.get_args(union)
+    members = [m for m in args if m is not _NoneType and m is not Unset]
+    hook = _member_hook(converter, members, _NoneType in args)
+    if Unset not in args:
+        return hook
+
+    def undefined_or(value: Any, tp: Any) -> Any:
+        # The spec's "Undefined" is an empty object: the API's way of saying "not set".
+        if type(value) is dict and not value:
+            return UNSET
+        return hook(value, tp)
+
+    return undefined_or
+
+
+def _member_hook(
+    converter: cattrs.Converter, members: list[Any], nullable: bool
+) -> Callable[[Any, Any], Any]:
     enums = [m for m in members if isinstance(m, type) and issubclass(m, enum.Enum)]
     if enums:
         return _open_enum_hook(enums[0], nullable)
@@ -153,6 +170,7 @@ def _mixed_hook(
     plain = tuple(m for m in members if m in (str, int, float, bool))
     fallback = next((m for m in models if issubclass(m, UnknownVariant)), None)
     tags = {tag: m for m in models if (tag := _tag_of(m)) is not None}
+    untagged = next((m for m in models if issubclass(m, DefaultVariant)), None)
     mapping_ok = any(typing.get_origin(m) in (Mapping, dict) for m in members)
     hooks: dict[Any, Callable[[Any, Any], Any]] = {}
 
@@ -175,6 +193,8 @@ def _mixed_hook(
                 return hook_for(cls)(value, cls)
             if fallback is not None and isinstance(value.get("type"), str):
                 return fallback(type=value["type"], raw=value)
+            if untagged is not None and "type" not in value:
+                return hook_for(untagged)(value, untagged)
             raise ValueError(f"unknown or missing type tag {value.get('type')!r}")
         if isinstance(value, dict) and mapping_ok:
             return value

@@ -55,9 +55,21 @@ def _check(kind: type, var: str, optional: bool) -> list[str]:
 
 def _field_lines(converter: cattrs.Converter, hint: Any, i: int, env: dict[str, Any]) -> list[str]:
     """Code that checks (and converts) ``v{i}`` for a field typed ``hint``."""
-    var = f"v{i}"
     is_union = typing.get_origin(hint) in (typing.Union, types.UnionType)
     members = typing.get_args(hint) if is_union else (hint,)
+    if Unset in members:  # the spec's "Undefined" ({}) means "not set"
+        env["UNSET"] = Unset.UNSET
+        lines = _value_lines(converter, hint, members, i, env)
+        return [f"if type(v{i}) is dict and not v{i}: v{i} = UNSET", "else:"] + [
+            f"  {line}" for line in lines
+        ]
+    return _value_lines(converter, hint, members, i, env)
+
+
+def _value_lines(
+    converter: cattrs.Converter, hint: Any, members: tuple[Any, ...], i: int, env: dict[str, Any]
+) -> list[str]:
+    var = f"v{i}"
     optional = _NoneType in members
     plain = [m for m in members if m is not _NoneType and m is not Unset]
     enums = [m for m in plain if isinstance(m, type) and issubclass(m, enum.Enum)]

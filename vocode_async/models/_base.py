@@ -7,13 +7,23 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-__all__ = ["Page", "RequestBody", "UnknownVariant"]
+__all__ = ["DefaultVariant", "Page", "RequestBody", "UnknownVariant"]
 
 T = TypeVar("T")
 
 
 class RequestBody:
     """Marks a request body: the converter omits every field left ``UNSET``."""
+
+    __slots__ = ()
+
+
+class DefaultVariant:
+    """Marks the tagged-union member an object without a ``type`` tag decodes as.
+
+    Only where the spec makes the tag optional (telephony metadata); elsewhere a missing
+    tag is an error.
+    """
 
     __slots__ = ()
 

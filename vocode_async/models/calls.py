@@ -16,7 +16,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody, UnknownVariant
+from ._base import DefaultVariant, RequestBody, UnknownVariant
 from .account_connections import TwilioAccountConnection
 from .agents import Agent, CreateCallAgentParams
 
@@ -88,8 +88,8 @@ class OnNoHumanAnswer(str, enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class VonageTelephonyMetadata:
-    """Carrier metadata of a Vonage call."""
+class VonageTelephonyMetadata(DefaultVariant):
+    """Carrier metadata of a Vonage call (also what metadata without a ``type`` decodes as)."""
 
     type: Literal["telephony_metadata_vonage"] = "telephony_metadata_vonage"
 

@@ -55,7 +55,8 @@ class RimeVoice(_Owned):
 
     speaker: str
     speed_alpha: float | None = None
-    model_id: str | None = None
+    model_id: str | Unset | None = None
+    """``UNSET`` when the API sends its "Undefined" placeholder."""
     type: Literal["voice_rime"] = "voice_rime"
 
 

@@ -19,10 +19,6 @@ from ._base import Collection, body
 
 __all__ = ["CallsResource"]
 
-_CREATE = Endpoint[Call]("POST", "/v1/calls/create", Call, Safety.UNSAFE)
-_END = Endpoint[Call]("POST", "/v1/calls/end", Call)
-_RECORDING = Endpoint[None]("GET", "/v1/calls/recording", None)
-
 
 class CallsResource(Collection[NormalizedCall, Call]):
     """Phone calls placed by your agents. ``get`` gives the full call (agent inline)."""
@@ -30,6 +26,9 @@ class CallsResource(Collection[NormalizedCall, Call]):
     __slots__ = ()
     _list_endpoint = Endpoint[Page[NormalizedCall]]("GET", "/v1/calls/list", Page[NormalizedCall])
     _get_endpoint = Endpoint[Call]("GET", "/v1/calls", Call)
+    _create = Endpoint[Call]("POST", "/v1/calls/create", Call, Safety.UNSAFE)
+    _end = Endpoint[Call]("POST", "/v1/calls/end", Call)
+    _recording = Endpoint[None]("GET", "/v1/calls/recording", None)
 
     async def create(
         self,
@@ -48,15 +47,15 @@ class CallsResource(Collection[NormalizedCall, Call]):
         ``agent`` is an agent id or the agent's parameters. Raises
         :class:`~vocode_async.OutcomeUnknownError` when the call may have been placed.
         """
-        return await self._client._request(_CREATE, body=body(CreateCallRequest, locals()))
+        return await self._client._request(self._create, body=body(CreateCallRequest, locals()))
 
     async def end(self, id: str) -> Call:
         """Hang up a call in progress."""
-        return await self._client._request(_END, params={"id": id})
+        return await self._client._request(self._end, params={"id": id})
 
     def recording(self, id: str, *, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
         """The call's recording as chunks of bytes (close it with ``contextlib.aclosing``)."""
-        return self._client._stream(_RECORDING, params={"id": id}, chunk_size=chunk_size)
+        return self._client._stream(self._recording, params={"id": id}, chunk_size=chunk_size)
 
     async def download_recording(self, id: str, path: str | os.PathLike[str]) -> Path:
         """Save the recording to ``path`` atomically: on any failure nothing is left there."""
