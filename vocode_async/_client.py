@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
-import orjson
 
 from ._converter import Decoder
 from ._endpoint import Endpoint
@@ -199,7 +198,7 @@ class AsyncVocode:
     async def _send(
         self, endpoint: Endpoint[Any], *, params: Query | None, body: Any, stream: bool = False
     ) -> Response:
-        payload = None if body is None else orjson.dumps(_decoder().unstructure(body))
+        payload = None if body is None else _decoder().encode_request(body)
         deadline = None if self._timeout is None else time.monotonic() + self._timeout
         transport = self._shared.transport
         method, path = endpoint.method, endpoint.path

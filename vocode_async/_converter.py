@@ -222,23 +222,31 @@ def _unstructure_request(converter: cattrs.Converter, cls: type) -> Callable[[An
     """Request bodies send every field the caller set (defaults included), never UNSET.
 
     Values encode by their own class: a field typed ``str | PromptParams`` may hold either.
+    Inside a request, a plain model's optional field left at ``None`` is not sent either
+    (the API's schemas say "absent", not "null", e.g. a CollectField without description).
     """
-    names = tuple(field.name for field in attrs.fields(cls))
+    request = issubclass(cls, RequestBody)
+    fields = [(f.name, f.default is None) for f in attrs.fields(cls)]
     unstructure = converter.unstructure
 
     def hook(obj: Any) -> dict[str, Any]:
         out = {}
-        for name in names:
+        for name, none_default in fields:
             value = getattr(obj, name)
-            if value is not UNSET:
-                out[name] = unstructure(value)
+            if value is UNSET or (value is None and none_default and not request):
+                continue
+            out[name] = unstructure(value)
         return out
 
     return hook
 
 
-def make_converter(*, detailed: bool = False) -> cattrs.Converter:
-    """Build the converter every response and request goes through."""
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and attrs.has(tp) and not issubclass(tp, UnknownVariant)
+
+
+def make_converter(*, detailed: bool = False, requests: bool = False) -> cattrs.Converter:
+    """Build the converter every response goes through (``requests``: every request)."""
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     if not detailed:
         conv.register_structure_hook_factory(can_inline, functools.partial(make_structure_fn, conv))
@@ -259,7 +267,7 @@ def make_converter(*, detailed: bool = False) -> cattrs.Converter:
         lambda obj: dict(obj.raw),
     )
     conv.register_unstructure_hook_factory(
-        lambda tp: isinstance(tp, type) and issubclass(tp, RequestBody),
+        _is_model if requests else lambda tp: isinstance(tp, type) and issubclass(tp, RequestBody),
         functools.partial(_unstructure_request, conv),
     )
     return conv
@@ -284,6 +292,7 @@ class Decoder:
 
     fast: cattrs.Converter = attrs.field(factory=make_converter)
     detailed: cattrs.Converter = attrs.field(factory=lambda: make_converter(detailed=True))
+    _requests: cattrs.Converter | None = attrs.field(default=None, init=False)
 
     def parse(self, body: bytes, *, status: int, content_type: str | None) -> Any:
         """Parse JSON, or raise :class:`ResponseDecodeError` with a sanitized excerpt."""
@@ -330,8 +339,14 @@ class Decoder:
         return None, "decoding failed"
 
     def unstructure(self, obj: Any) -> Any:
-        """Encode a model (or request body) to plain JSON types."""
+        """Encode a model to plain JSON types (``None`` fields included)."""
         return self.fast.unstructure(obj)
+
+    def encode_request(self, body: Any) -> bytes:
+        """A request body as JSON bytes: nothing UNSET, no optional field left at None."""
+        if self._requests is None:
+            self._requests = make_converter(requests=True)
+        return orjson.dumps(self._requests.unstructure(body))
 
     def dumps(self, obj: Any) -> bytes:
         """Encode a model as JSON bytes."""

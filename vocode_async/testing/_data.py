@@ -270,6 +270,7 @@ class Store:
     ) -> dict[str, Any]:
         """Validate a create body and store the object (nested objects created first)."""
         fields = self.check(kind, body, loc, partial=False)
+        self.check_nested(fields, loc, partial=False)
         if kind in TAGS:
             fields["type"] = body["type"]
         self._resolve(fields, loc, partial=False)
@@ -291,6 +292,7 @@ class Store:
         if kind in TAGS and isinstance(body, dict) and body.get("type") != obj["type"]:
             raise Invalid(["body", "type"], f"type must stay {obj['type']!r}")
         fields = self.check(kind, body, ("body",), partial=True)
+        self.check_nested(fields, ("body",), partial=True)
         self._resolve(fields, ("body",), partial=True, current=obj)
         obj.update(fields)
         self.version += 1
@@ -327,6 +329,23 @@ class Store:
                 raise Invalid([*loc, name], f"Input should be a valid {kind_of}", f"{kind_of}_type")
             out[name] = value
         return out
+
+    def check_nested(
+        self, fields: dict[str, Any], loc: tuple[str | int, ...], partial: bool
+    ) -> None:
+        """Validate nested bodies before anything is created (a 422 changes nothing)."""
+        for field, value in fields.items():
+            target = REFS.get(field) or LIST_REFS.get(field)
+            if target is None:
+                continue
+            values = enumerate(value) if field in LIST_REFS else [(None, value)]
+            for i, item in values:
+                where = (*loc, field) if i is None else (*loc, field, i)
+                if isinstance(item, dict):
+                    nested = self.check(target, item, where, partial=partial)
+                    self.check_nested(nested, where, partial)
+                elif not isinstance(item, str):
+                    raise Invalid([*where], "Input should be a valid string", "string_type")
 
     def _resolve(
         self,
