@@ -80,7 +80,7 @@ def response_schema(op: dict[str, Any], max_items: int | None = None) -> dict[st
     """The inlined JSON schema of an operation's 200 answer (None: not JSON, or any JSON)."""
     content = op["responses"]["200"].get("content", {})
     schema = content.get("application/json", {}).get("schema")
-    return inline(schema, schemas(), max_items) if schema else None
+    return inline(schema, schemas(), max_items) if schema is not None else None
 
 
 def request_schema(op: dict[str, Any]) -> dict[str, Any] | None:

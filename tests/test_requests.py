@@ -130,7 +130,7 @@ async def test_create_retried_on_429_and_503_with_retry_after(
     server: FakeVocodeServer, client: AsyncVocode
 ) -> None:
     server.faults.add(path="/v1/calls/create", status=429, headers={"Retry-After": "0"})
-    server.faults.add(path="/v1/calls/create", status=503, headers={"Retry-After": "0"}, skip=1)
+    server.faults.add(path="/v1/calls/create", status=503, headers={"Retry-After": "0"})
     agent = next(iter(server.store.agents))
     call = await client.calls.create(from_number="+1555", to_number="+1556", agent=agent)
     assert call.to_number == "+1556"

@@ -16,7 +16,7 @@ import click
 
 from .._client import AsyncVocode
 from .._errors import ConfigError, VocodeError
-from ..testing import FakeVocodeServer
+from ..testing import FakeVocodeServer, Fault
 from ._export import export_calls
 
 __all__ = ["main"]
@@ -101,15 +101,47 @@ def export(
     click.echo(f"wrote {count} calls to {out}", err=True)
 
 
+def _faults(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[Fault]:
+    try:
+        return [Fault.parse(text) for text in value]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--api-key", default="test-key", show_default=True)
 @click.option("--calls", "n_calls", default=1000, show_default=True, type=click.IntRange(0))
 @click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--jitter-ms",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Extra random latency.",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
-def serve(host: str, port: int, api_key: str, n_calls: int, latency_ms: float, seed: int) -> None:
-    """Serve the fake Vocode API until interrupted."""
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    callback=_faults,
+    metavar="KIND[:key=value,...]",
+    help="Inject a fault (repeatable), e.g. 'status:status=500,rate=0.05', "
+    "'rate_limit:path=/v1/calls/list,retry_after=2', 'reset:rate=0.01', 'html_502:times=3'.",
+)
+def serve(
+    host: str,
+    port: int,
+    api_key: str,
+    n_calls: int,
+    latency_ms: float,
+    jitter_ms: float,
+    seed: int,
+    faults: list[Fault],
+) -> None:
+    """Serve the fake Vocode API until interrupted (prints its URL first)."""
 
     async def job() -> None:
         server = FakeVocodeServer(
@@ -117,9 +149,12 @@ def serve(host: str, port: int, api_key: str, n_calls: int, latency_ms: float, s
             calls=n_calls,
             seed=seed,
             latency=latency_ms / 1000,
+            jitter=jitter_ms / 1000,
             host=host,
             port=port,
         )
+        for fault in faults:
+            server.faults.add(fault)
         async with server:
             click.echo(server.url, nl=True)
             sys.stdout.flush()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import random
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import attrs
 
@@ -28,7 +30,9 @@ class Fault:
     """One rule. It matches a request by method, path and a subset of its query.
 
     ``skip`` matching requests pass first; then ``times`` of them get the fault
-    (``None``: every one after the skipped).
+    (``None``: every one after the skipped), each with probability ``rate`` drawn from the
+    server's seeded generator (so a run is repeatable). ``path=None`` matches every route.
+    A ``LATENCY`` fault waits ``delay`` plus up to ``jitter`` seconds.
     """
 
     kind: FaultKind = FaultKind.STATUS
@@ -40,12 +44,16 @@ class Fault:
     content_type: str = "application/json"
     headers: Mapping[str, str] = attrs.field(factory=dict)
     delay: float = 0.0
+    jitter: float = 0.0
+    rate: float = 1.0
     skip: int = 0
     times: int | None = 1
     seen: int = 0
     fired: int = 0
 
-    def take(self, method: str, path: str, query: Mapping[str, str]) -> bool:
+    def take(
+        self, method: str, path: str, query: Mapping[str, str], rng: random.Random | None = None
+    ) -> bool:
         """Whether this request gets the fault (counts it either way)."""
         if self.path is not None and self.path != path:
             return False
@@ -56,8 +64,60 @@ class Fault:
         self.seen += 1
         if self.seen <= self.skip or (self.times is not None and self.fired >= self.times):
             return False
+        if self.rate < 1.0 and (rng or random).random() >= self.rate:
+            return False
         self.fired += 1
         return True
+
+    @classmethod
+    def parse(cls, text: str) -> Fault:
+        """A rule from the command line: ``KIND[:key=value,...]``.
+
+        KIND is a :class:`FaultKind` value, or a shorthand: ``rate_limit`` (429 with
+        Retry-After), ``unavailable`` (503 with Retry-After), ``html_502`` (a proxy's HTML
+        page). Keys: path, method, status, rate, times (default: unlimited), skip,
+        delay_ms, jitter_ms, retry_after. E.g. ``status:status=500,rate=0.05``.
+        """
+        name, _, rest = text.partition(":")
+        fields: dict[str, Any] = {"times": None}
+        fields.update(_SHORTHANDS.get(name, {}))
+        if name not in _SHORTHANDS:
+            try:
+                fields["kind"] = FaultKind(name)
+            except ValueError:
+                known = sorted([k.value for k in FaultKind] + list(_SHORTHANDS))
+                raise ValueError(
+                    f"unknown fault kind {name!r}; one of {', '.join(known)}"
+                ) from None
+        for pair in filter(None, rest.split(",")):
+            key, sep, value = pair.partition("=")
+            if not sep or key not in _PARSERS:
+                raise ValueError(f"bad fault option {pair!r}; keys: {', '.join(sorted(_PARSERS))}")
+            _PARSERS[key](fields, value)
+        return cls(**fields)
+
+
+def _retry_after(fields: dict[str, Any], value: str) -> None:
+    fields["headers"] = {**fields.get("headers", {}), "Retry-After": value}
+
+
+_PARSERS: dict[str, Any] = {
+    "path": lambda f, v: f.__setitem__("path", v),
+    "method": lambda f, v: f.__setitem__("method", v.upper()),
+    "status": lambda f, v: f.__setitem__("status", int(v)),
+    "rate": lambda f, v: f.__setitem__("rate", float(v)),
+    "times": lambda f, v: f.__setitem__("times", int(v)),
+    "skip": lambda f, v: f.__setitem__("skip", int(v)),
+    "delay_ms": lambda f, v: f.__setitem__("delay", float(v) / 1000),
+    "jitter_ms": lambda f, v: f.__setitem__("jitter", float(v) / 1000),
+    "retry_after": _retry_after,
+}
+_HTML = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+_SHORTHANDS: dict[str, dict[str, Any]] = {
+    "rate_limit": {"status": 429, "headers": {"Retry-After": "1"}},
+    "unavailable": {"status": 503, "headers": {"Retry-After": "1"}},
+    "html_502": {"status": 502, "body": _HTML, "content_type": "text/html"},
+}
 
 
 @attrs.define
@@ -65,6 +125,7 @@ class Faults:
     """The server's fault rules, checked in the order they were added."""
 
     rules: list[Fault] = attrs.field(factory=list)
+    rng: random.Random = attrs.field(factory=lambda: random.Random(0))
 
     def add(self, fault: Fault | None = None, /, **fields: object) -> Fault:
         """Add a rule: ``faults.add(path="/v1/calls/list", status=503, times=2)``."""
@@ -76,6 +137,10 @@ class Faults:
         """Remove every rule."""
         self.rules.clear()
 
-    def match(self, method: str, path: str, query: Mapping[str, str]) -> list[Fault]:
-        """Every rule that fires for this request."""
-        return [rule for rule in self.rules if rule.take(method, path, query)]
+    def match(self, method: str, path: str, query: Mapping[str, str]) -> Iterator[Fault]:
+        """The rules that fire for this request, lazily, in order.
+
+        The server stops asking once one has answered the request, so a later rule is
+        neither counted nor spent on it.
+        """
+        return (rule for rule in list(self.rules) if rule.take(method, path, query, self.rng))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import random
 import threading
 import time
 from collections import Counter
@@ -64,13 +65,14 @@ class FakeVocodeServer:
         calls: int = 100,
         seed: int = 0,
         latency: float = 0.0,
+        jitter: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.api_key = api_key
         self.store = Store(calls=calls, seed=seed)
-        self.latency = latency
-        self.faults = Faults()
+        self.latency, self.jitter = latency, jitter
+        self.faults = Faults(rng=random.Random(seed))
         self.log: list[RequestRecord] = []
         self.counters: Counter[str] = Counter()
         self._host, self._port = host, port
@@ -167,8 +169,8 @@ class FakeVocodeServer:
         query = dict(request.query)
         self.log.append(RequestRecord(request.method, request.path, query, body, time.monotonic()))
         self.counters[f"{request.method} {request.path}"] += 1
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self.latency or self.jitter:
+            await asyncio.sleep(self.latency + self.jitter * self.faults.rng.random())
         for fault in self.faults.match(request.method, request.path, query):
             answer = await self._apply(fault, request)
             if answer is not None:
@@ -195,7 +197,7 @@ class FakeVocodeServer:
     async def _apply(self, fault: Fault, request: web.Request) -> web.StreamResponse | None:
         kind = fault.kind
         if kind is FaultKind.LATENCY:
-            await asyncio.sleep(fault.delay)
+            await asyncio.sleep(fault.delay + fault.jitter * self.faults.rng.random())
         elif kind is FaultKind.STATUS:
             return web.Response(
                 body=fault.body,
