@@ -6,6 +6,7 @@ Each group's create → get → list → update round trip; the request bodies t
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import jsonschema
@@ -14,7 +15,13 @@ import pytest
 
 from tests import spec
 from tests.conftest import make_client
-from vocode_async import AsyncVocode, NotFoundError, UnprocessableEntityError
+from vocode_async import (
+    AsyncVocode,
+    NotFoundError,
+    OutcomeUnknownError,
+    UnprocessableEntityError,
+    models,
+)
 from vocode_async.models import (
     AddToConferenceActionParams,
     AddToConferenceConfig,
@@ -55,7 +62,7 @@ from vocode_async.models import (
     Usage,
     WebhookParams,
 )
-from vocode_async.testing import FakeVocodeServer
+from vocode_async.testing import FakeVocodeServer, FaultKind
 
 CANARIES = ("TWILIO-CANARY", "OPENAI-CANARY", "PINECONE-CANARY", "XI-CANARY")
 
@@ -337,3 +344,33 @@ async def test_secrets_in_nested_objects_stay_out_of_reprs(server: FakeVocodeSer
         assert (
             made.vector_database is not None and made.vector_database.api_key == "PINECONE-CANARY"
         )
+
+
+async def test_buying_a_number_is_never_repeated(
+    client: AsyncVocode, server: FakeVocodeServer
+) -> None:
+    server.faults.add(path="/v1/numbers/buy", status=500)
+    with pytest.raises(OutcomeUnknownError) as info:
+        await client.numbers.buy(area_code="212")
+    assert info.value.path == "/v1/numbers/buy"
+    assert server.counters["POST /v1/numbers/buy"] == 1
+    server.faults.add(path="/v1/numbers/list", status=500)  # a read: retried
+    assert len([n async for n in client.numbers.list()]) == 3
+    assert server.counters["GET /v1/numbers/list"] == 2
+
+
+async def test_creating_an_agent_after_a_reset_is_not_repeated(
+    client: AsyncVocode, server: FakeVocodeServer
+) -> None:
+    server.faults.add(kind=FaultKind.RESET, path="/v1/agents/create")
+    with pytest.raises(OutcomeUnknownError):
+        await client.agents.create(prompt=PromptParams(content="x"), voice="v")
+    assert server.counters["POST /v1/agents/create"] == 1
+
+
+def test_models_surface_is_pinned() -> None:
+    assert models.__all__ == sorted(models.__all__)
+    for module in vars(models).values():
+        if inspect.ismodule(module) and module.__name__.startswith("vocode_async.models."):
+            for name in getattr(module, "__all__", ()):
+                assert getattr(models, name) is getattr(module, name), name

@@ -5,8 +5,26 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from vocode_async import AsyncVocode, NotFoundError, OutcomeUnknownError
-from vocode_async.models import Call, CallStatus, NormalizedCall, Page
+from vocode_async import UNSET, AsyncVocode, NotFoundError, OutcomeUnknownError
+from vocode_async.models import (
+    Action,
+    Agent,
+    AzureVoice,
+    AzureVoiceParams,
+    Call,
+    CallStatus,
+    EventType,
+    NormalizedAgent,
+    NormalizedCall,
+    Page,
+    PhoneNumber,
+    PromptParams,
+    TransferCallActionParams,
+    TransferCallConfig,
+    TwilioAccountConnection,
+    Usage,
+    Voice,
+)
 
 
 async def main() -> None:
@@ -29,6 +47,39 @@ async def main() -> None:
             await client.calls.create(from_number="+1", to_number="+2", agent="agent-id")
         except OutcomeUnknownError as exc:
             print("reconcile:", exc.method, exc.path)
+
+
+async def groups(client: AsyncVocode) -> None:
+    voice: Voice = await client.voices.create(AzureVoiceParams(voice_name="en-US-JennyNeural"))
+    if isinstance(voice, AzureVoice):
+        print(voice.rate)
+    action: Action = await client.actions.create(
+        TransferCallActionParams(config=TransferCallConfig(phone_number="+15550001111"))
+    )
+    agent: Agent = await client.agents.create(
+        prompt=PromptParams(content="Be brief."),
+        voice="voice-id",
+        actions=(
+            "action-id",
+            TransferCallActionParams(config=TransferCallConfig(phone_number="+1")),
+        ),
+    )
+    print(action, agent.prompt.content)
+    agent = await client.agents.update(agent.id, name="Front desk", webhook=UNSET)
+    async for listed in client.agents.list(size=50):
+        summary: NormalizedAgent = listed
+        print(summary.voice)
+    number: PhoneNumber = await client.numbers.update("+15550000000", inbound_agent=agent.id)
+    print(number.inbound_agent.name)
+    hook = await client.webhooks.create(
+        subscriptions=(EventType.PHONE_CALL_ENDED,), url="https://x"
+    )
+    print(hook.url)
+    async for connection in client.account_connections.list():
+        if isinstance(connection, TwilioAccountConnection):
+            await client.account_connections.add_to_steering_pool(connection.id, phone_number="+1")
+    usage: Usage = await client.usage.get()
+    print(usage.monthly_usage_minutes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Typed models of the Vocode API, one module per group."""
 
-from ._base import Page, RequestBody, UnknownVariant
+from ._base import DefaultVariant, Page, RequestBody, UnknownVariant
 from .account_connections import (
     AccountConnection,
     AccountConnectionParams,
@@ -157,6 +157,7 @@ __all__ = [
     "DTMFAction",
     "DTMFActionParams",
     "DTMFActionUpdateParams",
+    "DefaultVariant",
     "ElevenLabsVoice",
     "ElevenLabsVoiceParams",
     "ElevenLabsVoiceUpdateParams",
