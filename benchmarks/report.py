@@ -86,6 +86,7 @@ tables: dict[str, Callable[[Any], str]] = {
     "memory": _memory,
     "overhead": _simple("requests_per_s", "requests/s"),
     "import": _simple("median_ms", "ms"),
+    "fake": _simple("pages_per_s", "100-item pages/s served"),
 }
 
 

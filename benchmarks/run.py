@@ -22,12 +22,12 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     __package__ = "benchmarks"
 
-from benchmarks import decode, importtime, listing, memory, overhead
+from benchmarks import decode, fake_server, importtime, listing, memory, overhead
 from benchmarks.report import chart, tables
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-SCENARIOS = ("prefetch", "listing", "decode", "memory", "overhead", "import")
+SCENARIOS = ("prefetch", "listing", "decode", "memory", "overhead", "import", "fake")
 
 
 def run_scenario(name: str, quick: bool) -> Any:
@@ -65,6 +65,8 @@ def run_scenario(name: str, quick: bool) -> Any:
         )
     if name == "overhead":
         return overhead.measure(n=500 if quick else 5000, runs=runs)
+    if name == "fake":
+        return fake_server.measure(calls=5_000 if quick else 20_000, runs=runs)
     return importtime.measure(runs=5 if quick else 15)
 
 
