@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import orjson
+from cattrs.gen import make_dict_unstructure_fn
 
 from ._errors import ResponseDecodeError
 from ._fastgen import can_inline, make_structure_fn
@@ -241,12 +242,42 @@ def _unstructure_request(converter: cattrs.Converter, cls: type) -> Callable[[An
     return hook
 
 
+REDACTED = "<redacted>"
+
+
+def _secret_fields(tp: Any) -> tuple[str, ...]:
+    if not (isinstance(tp, type) and attrs.has(tp)):
+        return ()
+    return tuple(f.name for f in attrs.fields(tp) if f.metadata.get("secret"))
+
+
+def _unstructure_redacted(converter: cattrs.Converter, cls: type) -> Callable[[Any], Any]:
+    """A model with secret fields, with each secret replaced by ``<redacted>``."""
+    base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
+    secrets = _secret_fields(cls)
+
+    def hook(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = base(obj)
+        for name in secrets:
+            if isinstance(out.get(name), str):
+                out[name] = REDACTED
+        return out
+
+    return hook
+
+
 def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and attrs.has(tp) and not issubclass(tp, UnknownVariant)
 
 
-def make_converter(*, detailed: bool = False, requests: bool = False) -> cattrs.Converter:
-    """Build the converter every response goes through (``requests``: every request)."""
+def make_converter(
+    *, detailed: bool = False, requests: bool = False, redact: bool = False
+) -> cattrs.Converter:
+    """Build the converter every response goes through.
+
+    ``requests``: the one request bodies go through; ``redact``: the one for showing models
+    to people (the CLI), with third-party secrets replaced by ``<redacted>``.
+    """
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     if not detailed:
         conv.register_structure_hook_factory(can_inline, functools.partial(make_structure_fn, conv))
@@ -270,6 +301,10 @@ def make_converter(*, detailed: bool = False, requests: bool = False) -> cattrs.
         _is_model if requests else lambda tp: isinstance(tp, type) and issubclass(tp, RequestBody),
         functools.partial(_unstructure_request, conv),
     )
+    if redact:
+        conv.register_unstructure_hook_factory(
+            lambda tp: bool(_secret_fields(tp)), functools.partial(_unstructure_redacted, conv)
+        )
     return conv
 
 
@@ -293,6 +328,7 @@ class Decoder:
     fast: cattrs.Converter = attrs.field(factory=make_converter)
     detailed: cattrs.Converter = attrs.field(factory=lambda: make_converter(detailed=True))
     _requests: cattrs.Converter | None = attrs.field(default=None, init=False)
+    _redacting: cattrs.Converter | None = attrs.field(default=None, init=False)
 
     def parse(self, body: bytes, *, status: int, content_type: str | None) -> Any:
         """Parse JSON, or raise :class:`ResponseDecodeError` with a sanitized excerpt."""
@@ -341,6 +377,14 @@ class Decoder:
     def unstructure(self, obj: Any) -> Any:
         """Encode a model to plain JSON types (``None`` fields included)."""
         return self.fast.unstructure(obj)
+
+    def for_output(self, obj: Any, *, secrets: bool = False) -> Any:
+        """A model as plain JSON types for people to read: secrets redacted unless asked."""
+        if secrets:
+            return self.fast.unstructure(obj)
+        if self._redacting is None:
+            self._redacting = make_converter(redact=True)
+        return self._redacting.unstructure(obj)
 
     def encode_request(self, body: Any) -> bytes:
         """A request body as JSON bytes: nothing UNSET, no optional field left at None."""

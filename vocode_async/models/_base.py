@@ -12,6 +12,11 @@ __all__ = ["DefaultVariant", "Page", "RequestBody", "UnknownVariant"]
 T = TypeVar("T")
 
 
+def secret(default: Any = attrs.NOTHING) -> Any:
+    """A field holding a third-party secret: never in a repr, redacted in CLI output."""
+    return attrs.field(default=default, repr=False, metadata={"secret": True})
+
+
 class RequestBody:
     """Marks a request body: the converter omits every field left ``UNSET``."""
 

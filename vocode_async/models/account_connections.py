@@ -12,7 +12,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody, UnknownVariant
+from ._base import RequestBody, UnknownVariant, secret
 
 __all__ = [
     "AccountConnection",
@@ -37,14 +37,14 @@ class TwilioCredentials:
     """A Twilio account's credentials; the auth token never appears in a repr."""
 
     twilio_account_sid: str
-    twilio_auth_token: str = attrs.field(repr=False)
+    twilio_auth_token: str = secret()
 
 
 @attrs.frozen(kw_only=True)
 class OpenAICredentials:
     """An OpenAI key; it never appears in a repr."""
 
-    openai_api_key: str = attrs.field(repr=False)
+    openai_api_key: str = secret()
 
 
 @attrs.frozen(kw_only=True)

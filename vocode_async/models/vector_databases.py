@@ -7,7 +7,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody
+from ._base import RequestBody, secret
 
 __all__ = [
     "PineconeVectorDatabase",
@@ -24,7 +24,7 @@ class PineconeVectorDatabase:
     id: str
     user_id: str
     index: str
-    api_key: str = attrs.field(repr=False)
+    api_key: str = secret()
     api_environment: str
     type: Literal["vector_database_pinecone"] = "vector_database_pinecone"
 
@@ -38,7 +38,7 @@ class PineconeVectorDatabaseParams(RequestBody):
     """A new Pinecone vector database."""
 
     index: str
-    api_key: str = attrs.field(repr=False)
+    api_key: str = secret()
     api_environment: str
     type: Literal["vector_database_pinecone"] = "vector_database_pinecone"
 
@@ -48,6 +48,6 @@ class PineconeVectorDatabaseUpdateParams(RequestBody):
     """A partial update of a Pinecone vector database."""
 
     index: str | Unset = UNSET
-    api_key: str | Unset = attrs.field(default=UNSET, repr=False)
+    api_key: str | Unset = secret(UNSET)
     api_environment: str | Unset = UNSET
     type: Literal["vector_database_pinecone"] = "vector_database_pinecone"

@@ -11,7 +11,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody, UnknownVariant
+from ._base import RequestBody, UnknownVariant, secret
 
 __all__ = [
     "AzureVoice",
@@ -67,7 +67,7 @@ class ElevenLabsVoice(_Owned):
     voice_id: str
     stability: float | None = None
     similarity_boost: float | None = None
-    api_key: str | None = attrs.field(default=None, repr=False)
+    api_key: str | None = secret(None)
     optimize_streaming_latency: int | None = None
     model_id: str | None = None
     experimental_input_streaming: bool = False
@@ -80,7 +80,7 @@ class PlayHtVoice(_Owned):
 
     voice_id: str
     api_user_id: str | None = None
-    api_key: str | None = attrs.field(default=None, repr=False)
+    api_key: str | None = secret(None)
     version: str = "2"
     speed: float | None = None
     quality: str | None = None
@@ -127,7 +127,7 @@ class ElevenLabsVoiceParams(RequestBody):
     voice_id: str
     stability: float | Unset = UNSET
     similarity_boost: float | Unset = UNSET
-    api_key: str | Unset = attrs.field(default=UNSET, repr=False)
+    api_key: str | Unset = secret(UNSET)
     optimize_streaming_latency: int | Unset = UNSET
     model_id: str | Unset = UNSET
     experimental_input_streaming: bool | Unset = UNSET
@@ -140,7 +140,7 @@ class PlayHtVoiceParams(RequestBody):
 
     voice_id: str
     api_user_id: str | Unset = UNSET
-    api_key: str | Unset = attrs.field(default=UNSET, repr=False)
+    api_key: str | Unset = secret(UNSET)
     version: str | Unset = UNSET
     speed: float | Unset = UNSET
     quality: str | Unset = UNSET
@@ -182,7 +182,7 @@ class ElevenLabsVoiceUpdateParams(RequestBody):
     voice_id: str | Unset = UNSET
     stability: float | Unset = UNSET
     similarity_boost: float | Unset = UNSET
-    api_key: str | Unset = attrs.field(default=UNSET, repr=False)
+    api_key: str | Unset = secret(UNSET)
     optimize_streaming_latency: int | Unset = UNSET
     model_id: str | Unset = UNSET
     experimental_input_streaming: bool | Unset = UNSET
@@ -195,7 +195,7 @@ class PlayHtVoiceUpdateParams(RequestBody):
 
     voice_id: str | Unset = UNSET
     api_user_id: str | Unset = UNSET
-    api_key: str | Unset = attrs.field(default=UNSET, repr=False)
+    api_key: str | Unset = secret(UNSET)
     version: str | Unset = UNSET
     speed: float | Unset = UNSET
     quality: str | Unset = UNSET
