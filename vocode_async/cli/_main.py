@@ -1,4 +1,4 @@
-"""vocode-async: export calls, or serve the fake API.
+"""vocode-async: export calls, read every group, place and end calls, serve the fake API.
 
 Exit codes: 0 ok, 1 API or network error, 2 usage error, 130 interrupted.
 """
@@ -7,60 +7,51 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from .._client import AsyncVocode
-from .._errors import ConfigError, VocodeError
 from ..testing import FakeVocodeServer, Fault
-from ._export import export_calls
+from ._export import ExportOptions, export_calls, resume_state
+from ._groups import add_call_verbs, add_group_commands, add_usage
+from ._options import Settings, api_command, open_client, run
+from ._progress import Progress
 
 __all__ = ["main"]
 
-T = TypeVar("T")
-DEMO_CALLS = 10_000
+
+class _Commands(click.Group):
+    """Groups are spelled with hyphens (``vector-databases``); the Python spelling works too."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name.replace("_", "-"))
 
 
-def _run(job: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine; turn our errors into one line on stderr and the documented codes."""
-    try:
-        return asyncio.run(job())  # type: ignore[arg-type]
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except VocodeError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-
-
-@click.group()
+@click.group(cls=_Commands)
 @click.version_option(package_name="vocode-async")
 def main() -> None:
-    """The Vocode Hosted API from the command line."""
+    """The Vocode Hosted API from the command line.
+
+    Key and base URL from --api-key/--base-url or VOCODE_API_KEY/VOCODE_BASE_URL; --demo runs
+    any command against an embedded fake. Exit codes: 0 ok, 1 API or network error, 2 usage
+    error, 130 interrupted.
+    """
 
 
-@main.group()
-def calls() -> None:
-    """Phone calls."""
+_GROUPS = add_group_commands(main)
+add_call_verbs(_GROUPS["calls"])
+add_usage(main)
 
 
-@calls.command("export")
+@_GROUPS["calls"].command("export")
 @click.option(
     "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="File to write, one JSON object per line.",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (it appears only when the export is complete).",
 )
 @click.option(
-    "--demo", is_flag=True, help=f"Run against an embedded fake with {DEMO_CALLS:,} calls."
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option(
     "--size", default=100, show_default=True, type=click.IntRange(1, 1000), help="Calls per page."
@@ -72,33 +63,59 @@ def calls() -> None:
     type=click.IntRange(0, 16),
     help="Page requests kept in flight ahead of the writer.",
 )
-@click.option("--api-key", envvar="VOCODE_API_KEY", help="API key (default: $VOCODE_API_KEY).")
-@click.option("--base-url", envvar="VOCODE_BASE_URL", help="API base URL.")
+@click.option("--sort-column", help="Sort by this field (default: newest first).")
+@click.option("--sort-desc", is_flag=True, help="Sort descending.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted export of the same file.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@api_command
 def export(
-    out: Path, demo: bool, size: int, prefetch: int, api_key: str | None, base_url: str | None
+    settings: Settings,
+    out: Path,
+    fmt: str,
+    size: int,
+    prefetch: int,
+    sort_column: str | None,
+    sort_desc: bool,
+    resume: bool,
+    quiet: bool,
 ) -> None:
-    """Export every call as JSON Lines (written atomically)."""
-
-    if not demo and not api_key:
-        raise click.UsageError(
-            "no API key: pass --api-key, set VOCODE_API_KEY, or try --demo for the embedded fake"
-        )
-
+    """Export every call as JSON Lines or CSV, with progress; resumable after an interruption."""
     target = out.resolve()
+    options = ExportOptions(format=fmt, size=size, sort_column=sort_column, sort_desc=sort_desc)
+    previous = resume_state(target) if resume else None
+    if previous is not None:
+        _check_same(click.get_current_context(), previous.options, options)
+    progress = Progress(enabled=not quiet)
 
     async def job() -> int:
-        async with AsyncExitStack() as stack:
-            kwargs: dict[str, Any] = {"api_key": api_key, "base_url": base_url}
-            if demo:
-                server = await stack.enter_async_context(
-                    FakeVocodeServer(api_key="demo-key", calls=DEMO_CALLS, seed=0)
-                )
-                kwargs = {"api_key": server.api_key, "base_url": server.url}
-            client = await stack.enter_async_context(AsyncVocode(**kwargs))
-            return await export_calls(client, target, size=size, prefetch=prefetch)
+        async with open_client(settings) as client:
+            return await export_calls(
+                client, target, options, prefetch=prefetch, resume=resume, progress=progress
+            )
 
-    count = _run(job)
+    try:
+        count = run(settings, job)
+    finally:
+        progress.stop()
     click.echo(f"wrote {count} calls to {out}", err=True)
+
+
+def _check_same(ctx: click.Context, saved: ExportOptions, asked: ExportOptions) -> None:
+    """A resumed export keeps its options; one given explicitly and different is an error."""
+    for name, param in (
+        ("format", "fmt"),
+        ("size", "size"),
+        ("sort_column", "sort_column"),
+        ("sort_desc", "sort_desc"),
+    ):
+        source = ctx.get_parameter_source(param)
+        if source is click.core.ParameterSource.COMMANDLINE and getattr(saved, name) != getattr(
+            asked, name
+        ):
+            raise click.UsageError(
+                f"--resume continues an export made with {name}={getattr(saved, name)!r}; "
+                f"drop the option or start over without --resume"
+            )
 
 
 def _faults(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[Fault]:
@@ -160,4 +177,4 @@ def serve(
             sys.stdout.flush()
             await asyncio.Event().wait()
 
-    _run(job)
+    run(None, job)

@@ -1,0 +1,98 @@
+"""What every API command shares: key, base URL, --demo, --debug, and running a job."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from .._client import AsyncVocode
+from .._errors import ConfigError, VocodeError
+from ..testing import FakeVocodeServer
+
+__all__ = ["DEMO_CALLS", "Settings", "api_command", "open_client", "run"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+DEMO_CALLS = 10_000
+NO_KEY = "no API key: pass --api-key, set VOCODE_API_KEY, or try --demo for the embedded fake"
+
+
+class Settings:
+    """The connection options of one command."""
+
+    def __init__(self, api_key: str | None, base_url: str | None, demo: bool, debug: bool) -> None:
+        self.api_key, self.base_url, self.demo, self.debug = api_key, base_url, demo, debug
+
+    def __repr__(self) -> str:  # never the key
+        return f"Settings(base_url={self.base_url!r}, demo={self.demo})"
+
+
+def api_command(func: F) -> F:
+    """Add --api-key, --base-url, --demo and --debug; pass them on as ``settings``."""
+
+    @click.option("--api-key", envvar="VOCODE_API_KEY", help="API key (default: $VOCODE_API_KEY).")
+    @click.option("--base-url", envvar="VOCODE_BASE_URL", help="API base URL.")
+    @click.option(
+        "--demo", is_flag=True, help=f"Use an embedded fake Vocode ({DEMO_CALLS:,} calls)."
+    )
+    @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+    @functools.wraps(func)
+    def wrapper(
+        api_key: str | None, base_url: str | None, demo: bool, debug: bool, **kwargs: Any
+    ) -> Any:
+        if not demo and not api_key:
+            raise click.UsageError(NO_KEY)
+        return func(settings=Settings(api_key, base_url, demo, debug), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@asynccontextmanager
+async def open_client(settings: Settings) -> AsyncIterator[AsyncVocode]:
+    """A client of the real API, or of an embedded fake with ``--demo``."""
+    if not settings.demo:
+        async with AsyncVocode(api_key=settings.api_key, base_url=settings.base_url) as client:
+            yield client
+        return
+    fake = FakeVocodeServer(api_key="demo-key", calls=DEMO_CALLS, seed=0)
+    async with fake as server, server.client() as client:
+        yield client
+
+
+def run(settings: Settings | None, job: Callable[[], Awaitable[T]]) -> T:
+    """Run a job; our errors become one line on stderr and the documented exit codes.
+
+    0 ok, 1 API or network error, 2 usage or configuration error, 130 interrupted.
+    """
+    debug = settings is not None and settings.debug
+    try:
+        return asyncio.run(job())  # type: ignore[arg-type]
+    except ConfigError as exc:
+        _fail(exc, 2, debug)
+    except VocodeError as exc:
+        _fail(exc, 1, debug)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:  # `| head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except OSError as exc:  # a file we were told to write
+        _fail(exc, 1, debug)
+
+
+def _fail(exc: BaseException, code: int, debug: bool) -> NoReturn:
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    text = " ".join(str(exc).split())  # one line, whatever the server said
+    click.echo(f"error: {text}", err=True)
+    sys.exit(code)
