@@ -377,3 +377,14 @@ def test_serve_rejects_a_bad_fault() -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "unknown fault kind 'boom'" in done.stderr
+
+
+async def test_estimated_totals(http: aiohttp.ClientSession) -> None:
+    async with FakeVocodeServer(api_key=API_KEY, calls=2345, estimated_totals=True) as srv:
+        _, page = await call(http, srv, "GET", "/v1/calls/list", {"size": 100, "page": 24})
+        assert (page["total"], page["total_is_estimated"], page["has_more"]) == (3000, True, False)
+        assert len(page["items"]) == 45
+        async with srv.client() as client:  # the pager trusts has_more, not an estimate
+            ids = [c.id async for c in client.calls.list(size=100, prefetch=4)]
+        assert len(ids) == len(set(ids)) == 2345
+        assert srv.counters["GET /v1/calls/list"] == 25  # no speculative page past the end

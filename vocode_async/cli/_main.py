@@ -88,15 +88,21 @@ def export(
     progress = Progress(enabled=not quiet)
 
     async def job() -> int:
-        async with open_client(settings) as client:
-            return await export_calls(
-                client, target, options, prefetch=prefetch, resume=resume, progress=progress
-            )
+        try:
+            async with open_client(settings) as client:
+                return await export_calls(
+                    client, target, options, prefetch=prefetch, resume=resume, progress=progress
+                )
+        finally:
+            progress.stop()
 
-    try:
-        count = run(settings, job)
-    finally:
-        progress.stop()
+    def hint() -> str | None:
+        saved = resume_state(target)
+        if saved is None:
+            return None
+        return f"{saved.count:,} calls saved; the same command with --resume continues"
+
+    count = run(settings, job, hint=hint)
     click.echo(f"wrote {count} calls to {out}", err=True)
 
 
@@ -139,6 +145,7 @@ def _faults(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
     help="Extra random latency.",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--estimated-totals", is_flag=True, help="Listings report estimated totals.")
 @click.option(
     "--fault",
     "faults",
@@ -156,6 +163,7 @@ def serve(
     latency_ms: float,
     jitter_ms: float,
     seed: int,
+    estimated_totals: bool,
     faults: list[Fault],
 ) -> None:
     """Serve the fake Vocode API until interrupted (prints its URL first)."""
@@ -167,6 +175,7 @@ def serve(
             seed=seed,
             latency=latency_ms / 1000,
             jitter=jitter_ms / 1000,
+            estimated_totals=estimated_totals,
             host=host,
             port=port,
         )

@@ -66,10 +66,16 @@ async def open_client(settings: Settings) -> AsyncIterator[AsyncVocode]:
         yield client
 
 
-def run(settings: Settings | None, job: Callable[[], Awaitable[T]]) -> T:
+def run(
+    settings: Settings | None,
+    job: Callable[[], Awaitable[T]],
+    *,
+    hint: Callable[[], str | None] = lambda: None,
+) -> T:
     """Run a job; our errors become one line on stderr and the documented exit codes.
 
     0 ok, 1 API or network error, 2 usage or configuration error, 130 interrupted.
+    ``hint`` may add a line after a failure or an interruption (how to resume).
     """
     debug = settings is not None and settings.debug
     try:
@@ -77,9 +83,9 @@ def run(settings: Settings | None, job: Callable[[], Awaitable[T]]) -> T:
     except ConfigError as exc:
         _fail(exc, 2, debug)
     except VocodeError as exc:
-        _fail(exc, 1, debug)
+        _fail(exc, 1, debug, hint())
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        _say("interrupted", hint())
         sys.exit(130)
     except BrokenPipeError:  # `| head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -88,11 +94,14 @@ def run(settings: Settings | None, job: Callable[[], Awaitable[T]]) -> T:
         _fail(exc, 1, debug)
 
 
-def _fail(exc: BaseException, code: int, debug: bool) -> NoReturn:
+def _say(line: str, hint: str | None) -> None:
+    click.echo(line if hint is None else f"{line}; {hint}", err=True)
+
+
+def _fail(exc: BaseException, code: int, debug: bool, hint: str | None = None) -> NoReturn:
     if debug:
         import traceback
 
         traceback.print_exception(exc)
-    text = " ".join(str(exc).split())  # one line, whatever the server said
-    click.echo(f"error: {text}", err=True)
+    _say("error: " + " ".join(str(exc).split()), hint)  # one line, whatever the server said
     sys.exit(code)

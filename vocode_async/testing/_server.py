@@ -56,6 +56,8 @@ class FakeVocodeServer:
     ``async with FakeVocodeServer(api_key="k", calls=1000, seed=1) as server:`` then
     ``server.client()`` is an :class:`~vocode_async.AsyncVocode` pointed at it;
     ``server.faults`` injects faults, ``server.log`` and ``server.counters`` record traffic.
+    ``latency`` (+ up to ``jitter``) seconds delay every answer; ``estimated_totals`` makes
+    listings report a rounded-up ``total`` with ``total_is_estimated``, as large accounts see.
     """
 
     def __init__(
@@ -66,12 +68,14 @@ class FakeVocodeServer:
         seed: int = 0,
         latency: float = 0.0,
         jitter: float = 0.0,
+        estimated_totals: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.api_key = api_key
         self.store = Store(calls=calls, seed=seed)
         self.latency, self.jitter = latency, jitter
+        self.estimated_totals = estimated_totals
         self.faults = Faults(rng=random.Random(seed))
         self.log: list[RequestRecord] = []
         self.counters: Counter[str] = Counter()
@@ -263,15 +267,16 @@ class FakeVocodeServer:
             raise Invalid(["query", "sort_desc"], "Input should be a valid boolean", "bool_parsing")
         return page, size, query.get("sort_column"), _BOOLS[desc_text]
 
-    @staticmethod
-    def _page(items: list[Any], page: int, size: int, total: int) -> dict[str, Any]:
+    def _page(self, items: list[Any], page: int, size: int, total: int) -> dict[str, Any]:
+        # An estimate, as a large account gets: rounded up to the next thousand.
+        shown = -(-total // 1000) * 1000 if self.estimated_totals else total
         return {
             "items": items,
             "page": page,
             "size": size,
             "has_more": page * size < total,
-            "total": total,
-            "total_is_estimated": False,
+            "total": shown,
+            "total_is_estimated": self.estimated_totals,
         }
 
     async def _list(self, kind: str, request: web.Request) -> web.StreamResponse:
