@@ -182,5 +182,5 @@ async def export_calls(
     os.replace(part, out)
     with contextlib.suppress(FileNotFoundError):
         ckpt.unlink()
-    progress.stop()
+    progress.finish()
     return state.count

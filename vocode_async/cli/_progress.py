@@ -36,6 +36,12 @@ class Progress:
             approx = "~" if estimated else ""
             self._bar.update(self._task, advance=items, total=total, approx=approx)
 
+    def finish(self) -> None:
+        """The listing ended: what was counted is the total (an estimate is settled)."""
+        if self._bar is not None:
+            done = self._bar.tasks[0].completed
+            self._bar.update(self._task, total=done, approx="")
+
     def stop(self) -> None:
         """Remove the bar (idempotent)."""
         if self._bar is not None:
