@@ -17,7 +17,7 @@ from ._converter import Decoder
 from ._endpoint import Endpoint
 from ._errors import APITimeoutError, ConfigError
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
-from ._retry import Retrier, RetryPolicy
+from ._retry import Retrier, RetryPolicy, Safety
 from ._transport import Response, Transport
 from ._types import UNSET, Query, Unset
 from ._version import __version__
@@ -202,6 +202,7 @@ class AsyncVocode:
         deadline = None if self._timeout is None else time.monotonic() + self._timeout
         transport = self._shared.transport
         method, path = endpoint.method, endpoint.path
+        fresh = endpoint.safety is Safety.UNSAFE
 
         async def attempt() -> Response:
             remaining = None if deadline is None else deadline - time.monotonic()
@@ -213,7 +214,7 @@ class AsyncVocode:
                     request_sent=False,
                 )
             return await transport.send(
-                method, path, params=params, body=payload, timeout=remaining
+                method, path, params=params, body=payload, timeout=remaining, fresh=fresh
             )
 
         return await self._shared.retrier.run(
@@ -276,6 +277,7 @@ class AsyncVocode:
                     status=status,
                     content_type=content_type,
                     body=response.body,
+                    page=page,
                 )
 
             return RawPage(data, decode)

@@ -349,20 +349,29 @@ class Decoder:
         return self.structure(data, into, status=status, content_type=content_type, body=body)
 
     def structure(
-        self, data: Any, into: type[T], *, status: int, content_type: str | None, body: bytes
+        self,
+        data: Any,
+        into: type[T],
+        *,
+        status: int,
+        content_type: str | None,
+        body: bytes,
+        page: int | None = None,
     ) -> T:
         """Structure parsed JSON; on failure name the field path (via the detailed pass)."""
         try:
             return self.fast.structure(data, into)
         except Exception:
             path, reason = self._explain(data, into)
+        where = f"page {page} of a listing" if page is not None else "response"
         raise ResponseDecodeError(
-            f"response does not match {getattr(into, '__name__', into)}"
+            f"{where} does not match {getattr(into, '__name__', into)}"
             f"{f' at {path}' if path else ''}: {reason}",
             status=status,
             content_type=content_type,
             excerpt=_excerpt(body),
             path=path,
+            page=page,
         ) from None
 
     def _explain(self, data: Any, into: Any) -> tuple[str | None, str]:

@@ -175,7 +175,8 @@ class ResponseDecodeError(VocodeError):
     """A successful response whose body is not what the API promises.
 
     ``path`` names the offending field (``items[3].to_number``) when the JSON parsed but
-    did not match the model; ``excerpt`` is a short sanitized start of the body.
+    did not match the model; ``page`` the page of a listing it was on; ``excerpt`` is a
+    short sanitized start of the body.
     """
 
     def __init__(
@@ -186,12 +187,14 @@ class ResponseDecodeError(VocodeError):
         content_type: str | None,
         excerpt: str,
         path: str | None = None,
+        page: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.content_type = content_type
         self.excerpt = excerpt
         self.path = path
+        self.page = page
 
 
 class ResponseTooLargeError(ResponseDecodeError):

@@ -9,6 +9,7 @@ the request provably was not processed; any other failure makes the outcome unkn
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import enum
 import random
@@ -20,9 +21,25 @@ from typing import Generic, TypeVar
 import attrs
 import backoff
 
-from ._errors import APIConnectionError, APIStatusError, OutcomeUnknownError, VocodeError
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    OutcomeUnknownError,
+    RateLimitError,
+    VocodeError,
+)
 
-__all__ = ["RetryPolicy", "Retrier", "Safety", "Verdict", "classify", "parse_retry_after"]
+__all__ = [
+    "Cooldown",
+    "RetryBudget",
+    "RetryPolicy",
+    "Retrier",
+    "Safety",
+    "Verdict",
+    "classify",
+    "parse_retry_after",
+]
 
 T = TypeVar("T")
 
@@ -102,12 +119,78 @@ class RetryPolicy:
     max_wait: float = attrs.field(default=8.0, validator=attrs.validators.ge(0))
     multiplier: float = attrs.field(default=2.0, validator=attrs.validators.ge(1))
     max_retry_after: float = attrs.field(default=120.0, validator=attrs.validators.ge(0))
+    budget: int | None = attrs.field(default=500)
+    """Client-wide retry tokens (botocore's quota): a retry spends 5 (10 after a timeout),
+    a success gives back what its retries spent, or 1. None: no budget."""
 
     def wait(self, retry_number: int, retry_after: float | None) -> float:
         """The wait before retry ``retry_number`` (1-based), jittered, >= Retry-After."""
         ceiling = min(self.max_wait, self.initial_wait * self.multiplier ** (retry_number - 1))
         jittered = random.uniform(0.0, ceiling)
         return jittered if retry_after is None else max(retry_after, jittered)
+
+
+@attrs.define
+class RetryBudget:
+    """A token bucket shared by every call of one client, so a storm cannot multiply load.
+
+    When many calls fail at once (a 429 storm, an outage), each retry spends tokens; once
+    they run out, failures are raised instead of retried until successes refill the bucket.
+    """
+
+    capacity: int
+    cost: int = 5
+    timeout_cost: int = 10
+    tokens: int = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.tokens = self.capacity
+
+    def spend(self, error: VocodeError) -> int | None:
+        """Take the tokens for one retry after ``error``; None if there are not enough."""
+        cost = self.timeout_cost if isinstance(error, APITimeoutError) else self.cost
+        if self.tokens < cost:
+            return None
+        self.tokens -= cost
+        return cost
+
+    def refund(self, amount: int) -> None:
+        """Give tokens back after a success."""
+        self.tokens = min(self.capacity, self.tokens + amount)
+
+
+@attrs.define
+class Cooldown:
+    """A Retry-After shared by every task of one client.
+
+    When one request hears "429 (or 503), retry after N s", the others hold back too
+    instead of spending their own attempts discovering the same thing.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    until: float = 0.0
+
+    def extend(self, seconds: float) -> None:
+        """Hold new requests back for ``seconds`` from now (never shortens a cooldown)."""
+        self.until = max(self.until, self.clock() + seconds)
+
+    async def wait(self, *, deadline: float | None, method: str, path: str) -> None:
+        """Sleep out the cooldown; raise RateLimitError at once if it outlasts the deadline."""
+        delay = self.until - self.clock()
+        if delay <= 0:
+            return
+        if deadline is not None and self.until > deadline:
+            raise RateLimitError(
+                f"{method} {path}: the API asked this client to wait {delay:.1f}s, past the "
+                "call's deadline",
+                status=429,
+                method=method,
+                path=path,
+                request_id=None,
+                detail=None,
+                retry_after=delay,
+            )
+        await asyncio.sleep(delay)
 
 
 @attrs.define
@@ -121,6 +204,7 @@ class _CallState:
     path: str
     tries: int = 0
     verdict: Verdict = Verdict.RAISE
+    spent: int = 0  # retry-budget tokens this call has spent
 
 
 class _Failed(Exception):
@@ -138,6 +222,8 @@ class Retrier(Generic[T]):
     def __init__(self, policy: RetryPolicy, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
         self._clock = clock
+        self.budget = None if policy.budget is None else RetryBudget(policy.budget)
+        self.cooldown = Cooldown(clock)
         self._run = backoff.on_exception(
             self._waits,
             _Failed,
@@ -161,9 +247,13 @@ class Retrier(Generic[T]):
         retries = self.policy.max_retries if max_retries is None else max_retries
         state = _CallState(safety, retries, deadline, method, path)
         try:
-            return await self._run(state, attempt)
+            result = await self._run(state, attempt)
         except _Failed as failed:
             error = failed.error
+        else:
+            if self.budget is not None:
+                self.budget.refund(state.spent or 1)
+            return result
         # Raised outside the except block, so _Failed is not left as __context__.
         if state.verdict is Verdict.UNKNOWN:
             raise OutcomeUnknownError(
@@ -177,8 +267,12 @@ class Retrier(Generic[T]):
     async def _attempt(self, state: _CallState, attempt: Callable[[], Awaitable[T]]) -> T:
         state.tries += 1
         try:
+            await self.cooldown.wait(deadline=state.deadline, method=state.method, path=state.path)
             return await attempt()
         except VocodeError as error:
+            retry_after = getattr(error, "retry_after", None)
+            if retry_after and getattr(error, "status", None) in (429, 503):
+                self.cooldown.extend(min(retry_after, self.policy.max_retry_after))
             state.verdict = classify(state.safety, error)
             raise _Failed(state, error) from None
 
@@ -190,8 +284,13 @@ class Retrier(Generic[T]):
         retry_after = getattr(failed.error, "retry_after", None)
         if retry_after is not None and retry_after > self.policy.max_retry_after:
             return True
-        if state.deadline is not None:
-            return self._clock() + (retry_after or 0.0) >= state.deadline
+        if state.deadline is not None and self._clock() + (retry_after or 0.0) >= state.deadline:
+            return True
+        if self.budget is not None:
+            cost = self.budget.spend(failed.error)
+            if cost is None:
+                return True
+            state.spent += cost
         return False
 
     def _waits(self) -> Generator[float, _Failed | None, None]:

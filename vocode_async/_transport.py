@@ -74,8 +74,9 @@ class Transport:
     session: aiohttp.ClientSession | None = None
     owns_session: bool = True
     closed: bool = False
+    fresh_session: aiohttp.ClientSession | None = None
 
-    def _session(self) -> aiohttp.ClientSession:
+    def _session(self, fresh: bool = False) -> aiohttp.ClientSession:
         if self.closed:
             raise ClientClosedError("the AsyncVocode client is closed")
         if self.session is None:
@@ -83,13 +84,22 @@ class Transport:
             # session default, so a borrowed session cannot send it elsewhere.
             connector = aiohttp.TCPConnector(limit=self.max_connections)
             self.session = aiohttp.ClientSession(connector=connector)
-        return self.session
+        if not fresh or not self.owns_session:
+            return self.session
+        if self.fresh_session is None:
+            # Unsafe requests never ride an idle keep-alive connection: the server may be
+            # closing it as we write, and then we could not tell whether it acted.
+            connector = aiohttp.TCPConnector(limit=self.max_connections, force_close=True)
+            self.fresh_session = aiohttp.ClientSession(connector=connector)
+        return self.fresh_session
 
     async def close(self) -> None:
-        """Close the session if we own it; idempotent."""
+        """Close the sessions if they are ours; idempotent."""
         self.closed = True
-        if self.session is not None and self.owns_session:
-            await self.session.close()
+        if self.owns_session:
+            for session in (self.session, self.fresh_session):
+                if session is not None:
+                    await session.close()
 
     def _headers(self, has_body: bool) -> dict[str, str]:
         headers = {
@@ -114,9 +124,13 @@ class Transport:
         params: Query | None = None,
         body: bytes | None = None,
         timeout: float | None = None,
+        fresh: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send a request; yield the 2xx response with its body unread. Errors are ours."""
-        session = self._session()
+        """Send a request; yield the 2xx response with its body unread. Errors are ours.
+
+        ``fresh``: on a new connection (for requests that are unsafe to repeat).
+        """
+        session = self._session(fresh)
         client_timeout = aiohttp.ClientTimeout(
             total=timeout, sock_connect=self.connect_timeout, sock_read=self.read_timeout
         )
@@ -143,7 +157,7 @@ class Transport:
                 f"{method} {path} timed out", method=method, path=path, request_sent=True
             ) from None
         except RuntimeError:
-            if self.closed or (self.session is not None and self.session.closed):
+            if self.closed or (session.closed):
                 raise ClientClosedError(f"client closed during {method} {path}") from None
             raise
 
@@ -155,9 +169,11 @@ class Transport:
         params: Query | None = None,
         body: bytes | None = None,
         timeout: float | None = None,
+        fresh: bool = False,
     ) -> Response:
         """Send a request and read the whole body (up to ``max_response_bytes``)."""
-        async with self.open(method, path, params=params, body=body, timeout=timeout) as resp:
+        opened = self.open(method, path, params=params, body=body, timeout=timeout, fresh=fresh)
+        async with opened as resp:
             data = await self._read_capped(resp)
             return Response(
                 status=resp.status,
