@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -308,8 +309,16 @@ def make_converter(
     return conv
 
 
+# A body cut short is still likely to hold a third-party secret within its first bytes.
+_SECRET_VALUE = re.compile(
+    r'("(?:api_key|[a-z_]*auth_token|openai_api_key|password|secret)"\s*:\s*)"[^"]*("?)'
+)
+
+
 def _excerpt(body: bytes) -> str:
+    """The start of a body for an error message: printable, secrets masked."""
     text = body[:_EXCERPT_CHARS].decode("utf-8", "replace")
+    text = _SECRET_VALUE.sub(r'\1"***\2', text)
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
