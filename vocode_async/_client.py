@@ -15,7 +15,7 @@ import attrs
 
 from ._converter import Decoder
 from ._endpoint import Endpoint
-from ._errors import APITimeoutError, ConfigError
+from ._errors import APITimeoutError, ConfigError, VocodeError, scrub
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
 from ._retry import Retrier, RetryPolicy, Safety
 from ._transport import Response, Transport
@@ -217,14 +217,18 @@ class AsyncVocode:
                 method, path, params=params, body=payload, timeout=remaining, fresh=fresh
             )
 
-        return await self._shared.retrier.run(
-            attempt,
-            safety=endpoint.safety,
-            method=method,
-            path=path,
-            max_retries=self._max_retries,
-            deadline=deadline,
-        )
+        try:
+            return await self._shared.retrier.run(
+                attempt,
+                safety=endpoint.safety,
+                method=method,
+                path=path,
+                max_retries=self._max_retries,
+                deadline=deadline,
+            )
+        except VocodeError as error:
+            scrub(error)
+            raise  # a bare raise leaves the scrubbed chain as it is
 
     async def _request(
         self, endpoint: Endpoint[T], *, params: Query | None = None, body: Any = None
@@ -247,9 +251,13 @@ class AsyncVocode:
         """Stream a binary body. Not retried: a failure surfaces to the consumer as ours."""
         transport = self._shared.transport
         # A recording can be large: it streams under the connect and read timeouts only.
-        async with transport.open(endpoint.method, endpoint.path, params=params) as resp:
-            async for chunk in resp.content.iter_chunked(chunk_size):
-                yield chunk
+        try:
+            async with transport.open(endpoint.method, endpoint.path, params=params) as resp:
+                async for chunk in resp.content.iter_chunked(chunk_size):
+                    yield chunk
+        except VocodeError as error:
+            scrub(error)
+            raise
 
     def _paginate(
         self,

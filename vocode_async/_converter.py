@@ -344,13 +344,14 @@ class Decoder:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
-            raise ResponseDecodeError(
-                f"response to a {status} is not valid JSON (content type {content_type}): "
-                f"{_excerpt(body)!r}",
-                status=status,
-                content_type=content_type,
-                excerpt=_excerpt(body),
-            ) from None
+            pass  # raised below, outside the handler: the JSON error (with the body) is dropped
+        raise ResponseDecodeError(
+            f"response to a {status} is not valid JSON (content type {content_type}): "
+            f"{_excerpt(body)!r}",
+            status=status,
+            content_type=content_type,
+            excerpt=_excerpt(body),
+        )
 
     def decode(self, body: bytes, into: type[T], *, status: int, content_type: str | None) -> T:
         """Parse and structure ``body`` as ``into``."""

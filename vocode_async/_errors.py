@@ -244,3 +244,21 @@ def error_for_status(status: int) -> type[APIStatusError]:
     if 300 <= status < 400:
         return UnexpectedRedirectError
     return _STATUS_CLASSES.get(status, APIStatusError)
+
+
+def scrub(error: BaseException) -> None:
+    """Cut foreign exceptions out of ``error``'s chain (``__cause__``/``__context__``).
+
+    aiohttp's exceptions carry the request (and so the Authorization header), JSON errors
+    the body; ``raise ... from None`` only hides them from tracebacks. Our own errors in the
+    chain (say, the cause of an OutcomeUnknownError) stay.
+    """
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if not isinstance(current.__context__, VocodeError):
+            current.__context__ = None
+        if not isinstance(current.__cause__, VocodeError):
+            current.__cause__ = None
+        current = current.__cause__ or current.__context__

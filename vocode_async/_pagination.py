@@ -176,12 +176,13 @@ class AsyncPager(Generic[T]):
             return self._accept(number, raw.decode())
         except asyncio.CancelledError as exc:
             await self.aclose()
-            if exc.args == (CLOSED_MESSAGE,):
-                raise ClientClosedError("the client was closed during the listing") from None
-            raise
+            if exc.args != (CLOSED_MESSAGE,):
+                raise
         except BaseException:
             await self.aclose()
             raise
+        # Only the client's close gets here; raised outside the handler, with no context.
+        raise ClientClosedError("the client was closed during the listing")
 
     def _accept(self, number: int, page: Page[T]) -> Page[T]:
         """Check a page, drop boundary duplicates, and learn how far the listing goes."""
