@@ -22,7 +22,6 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any, TypeVar
 
-import aiohttp
 import orjson
 import pytest
 from aiohttp import web
