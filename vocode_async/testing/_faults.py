@@ -91,6 +91,9 @@ class Fault:
                 ) from None
         for pair in filter(None, rest.split(",")):
             key, sep, value = pair.partition("=")
+            if sep and key.startswith("query.") and len(key) > 6:
+                fields["query"] = {**fields.get("query", {}), key[6:]: value}
+                continue
             if not sep or key not in _PARSERS:
                 raise ValueError(f"bad fault option {pair!r}; keys: {', '.join(sorted(_PARSERS))}")
             _PARSERS[key](fields, value)
