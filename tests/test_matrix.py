@@ -587,6 +587,7 @@ async def test_row_23_retry_budget_bounds_a_429_storm(fake: FakeVocodeServer) ->
         )
     assert all(isinstance(o, va.RateLimitError) for o in outcomes)
     hits = fake.counters["GET /v1/usage"]
+    print(f"\n429 storm: 1,000 calls made {hits} requests")
     assert hits <= 1000 * 1.15  # 500 tokens / 5 per retry: at most 100 retries, not 3,000
 
 

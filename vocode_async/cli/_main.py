@@ -58,10 +58,11 @@ add_usage(main)
 )
 @click.option(
     "--prefetch",
-    default=2,
+    default=1,
     show_default=True,
     type=click.IntRange(0, 16),
-    help="Page requests kept in flight ahead of the writer.",
+    help="Page requests kept in flight ahead of the writer (above 1 is faster, but under "
+    "drift an item answered out of order can be missed).",
 )
 @click.option("--sort-column", help="Sort by this field (default: newest first).")
 @click.option("--sort-desc", is_flag=True, help="Sort descending.")
