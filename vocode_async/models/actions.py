@@ -211,56 +211,55 @@ Action = (
 
 
 @attrs.frozen(kw_only=True)
-class TransferCallActionParams(RequestBody):
+class _Triggered(RequestBody):
+    action_trigger: ActionTrigger | Unset = UNSET
+
+
+@attrs.frozen(kw_only=True)
+class TransferCallActionParams(_Triggered):
     """A new transfer-call action."""
 
     config: TransferCallConfig
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_transfer_call"] = "action_transfer_call"
 
 
 @attrs.frozen(kw_only=True)
-class EndConversationActionParams(RequestBody):
+class EndConversationActionParams(_Triggered):
     """A new end-conversation action."""
 
     config: EmptyActionConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_end_conversation"] = "action_end_conversation"
 
 
 @attrs.frozen(kw_only=True)
-class DTMFActionParams(RequestBody):
+class DTMFActionParams(_Triggered):
     """A new DTMF action."""
 
     config: EmptyActionConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_dtmf"] = "action_dtmf"
 
 
 @attrs.frozen(kw_only=True)
-class AddToConferenceActionParams(RequestBody):
+class AddToConferenceActionParams(_Triggered):
     """A new add-to-conference action."""
 
     config: AddToConferenceConfig
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_add_to_conference"] = "action_add_to_conference"
 
 
 @attrs.frozen(kw_only=True)
-class SetHoldActionParams(RequestBody):
+class SetHoldActionParams(_Triggered):
     """A new set-hold action."""
 
     config: EmptyActionConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_set_hold"] = "action_set_hold"
 
 
 @attrs.frozen(kw_only=True)
-class ExternalActionParams(RequestBody):
+class ExternalActionParams(_Triggered):
     """A new external action."""
 
     config: ExternalActionConfig
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_external"] = "action_external"
 
 
@@ -273,60 +272,45 @@ ActionParams = (
     | ExternalActionParams
 )
 
-# -- partial updates ---------------------------------------------------------------------
+# -- partial updates (the kinds without a config take the create shape's fields) ----------
 
 
 @attrs.frozen(kw_only=True)
-class TransferCallActionUpdateParams(RequestBody):
+class TransferCallActionUpdateParams(_Triggered):
     """A partial update of a transfer-call action."""
 
     config: TransferCallConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_transfer_call"] = "action_transfer_call"
 
 
 @attrs.frozen(kw_only=True)
-class EndConversationActionUpdateParams(RequestBody):
+class EndConversationActionUpdateParams(EndConversationActionParams):
     """A partial update of an end-conversation action."""
 
-    config: EmptyActionConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
-    type: Literal["action_end_conversation"] = "action_end_conversation"
-
 
 @attrs.frozen(kw_only=True)
-class DTMFActionUpdateParams(RequestBody):
+class DTMFActionUpdateParams(DTMFActionParams):
     """A partial update of a DTMF action."""
 
-    config: EmptyActionConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
-    type: Literal["action_dtmf"] = "action_dtmf"
-
 
 @attrs.frozen(kw_only=True)
-class AddToConferenceActionUpdateParams(RequestBody):
+class AddToConferenceActionUpdateParams(_Triggered):
     """A partial update of an add-to-conference action."""
 
     config: AddToConferenceConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_add_to_conference"] = "action_add_to_conference"
 
 
 @attrs.frozen(kw_only=True)
-class SetHoldActionUpdateParams(RequestBody):
+class SetHoldActionUpdateParams(SetHoldActionParams):
     """A partial update of a set-hold action."""
-
-    config: EmptyActionConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
-    type: Literal["action_set_hold"] = "action_set_hold"
 
 
 @attrs.frozen(kw_only=True)
-class ExternalActionUpdateParams(RequestBody):
+class ExternalActionUpdateParams(_Triggered):
     """A partial update of an external action."""
 
     config: ExternalActionConfig | Unset = UNSET
-    action_trigger: ActionTrigger | Unset = UNSET
     type: Literal["action_external"] = "action_external"
 
 

@@ -107,8 +107,8 @@ class NormalizedAgent(_AgentSettings):
 
 
 @attrs.frozen(kw_only=True)
-class _AgentSettingsParams(RequestBody):
-    """The plain settings of a new agent; fields left UNSET are not sent."""
+class _AgentPlainParams(RequestBody):
+    """The plain settings of an agent's create and update; fields left UNSET are not sent."""
 
     name: str | Unset = UNSET
     language: Language | str | Unset = UNSET
@@ -124,9 +124,16 @@ class _AgentSettingsParams(RequestBody):
     ask_if_human_present_on_idle: bool | Unset = UNSET
     openai_account_connection: OpenAIAccountConnection | str | Unset = UNSET
     run_do_not_call_detection: bool | Unset = UNSET
+
+
+@attrs.frozen(kw_only=True)
+class _AgentSettingsParams(_AgentPlainParams):
+    """What a new agent takes besides its prompt and voice."""
+
     actions: tuple[str | ActionParams, ...] | Unset = UNSET
     webhook: str | WebhookParams | Unset = UNSET
     vector_database: str | PineconeVectorDatabaseParams | Unset = UNSET
+    llm_temperature: float | Unset = UNSET
 
 
 @attrs.frozen(kw_only=True)
@@ -135,7 +142,6 @@ class AgentParams(_AgentSettingsParams):
 
     prompt: str | PromptParams
     voice: str | VoiceParams
-    llm_temperature: float | Unset = UNSET
 
 
 @attrs.frozen(kw_only=True)
@@ -144,29 +150,14 @@ class CreateCallAgentParams(_AgentSettingsParams):
 
     prompt: str | PromptParams
     voice: str | VoiceParams | Unset = UNSET
-    llm_temperature: float | Unset = UNSET
 
 
 @attrs.frozen(kw_only=True)
-class AgentUpdateParams(RequestBody):
-    """A partial agent update: only fields passed are sent."""
+class AgentUpdateParams(_AgentPlainParams):
+    """A partial agent update: only fields passed are sent; nested objects by id or update."""
 
-    name: str | Unset = UNSET
     prompt: str | PromptUpdateParams | Unset = UNSET
-    language: Language | str | Unset = UNSET
     actions: tuple[str | ActionUpdateParams, ...] | Unset = UNSET
     voice: str | VoiceUpdateParams | Unset = UNSET
-    initial_message: str | Unset = UNSET
     webhook: str | WebhookUpdateParams | Unset = UNSET
     vector_database: str | PineconeVectorDatabaseUpdateParams | Unset = UNSET
-    interrupt_sensitivity: InterruptSensitivity | str | Unset = UNSET
-    context_endpoint: str | Unset = UNSET
-    noise_suppression: bool | Unset = UNSET
-    endpointing_sensitivity: str | Unset = UNSET
-    ivr_navigation_mode: str | Unset = UNSET
-    conversation_speed: float | Unset = UNSET
-    initial_message_delay: float | Unset = UNSET
-    openai_model_name_override: str | Unset = UNSET
-    ask_if_human_present_on_idle: bool | Unset = UNSET
-    openai_account_connection: OpenAIAccountConnection | str | Unset = UNSET
-    run_do_not_call_detection: bool | Unset = UNSET

@@ -100,31 +100,25 @@ class UnknownVoice(UnknownVariant):
 Voice = AzureVoice | RimeVoice | ElevenLabsVoice | PlayHtVoice | UnknownVoice
 
 
-@attrs.frozen(kw_only=True)
-class AzureVoiceParams(RequestBody):
-    """A new Azure voice."""
+# Create and update parameters share every field but the one a new voice needs.
 
-    voice_name: str
+
+@attrs.frozen(kw_only=True)
+class _AzureOptions(RequestBody):
     pitch: int | Unset = UNSET
     rate: int | Unset = UNSET
     type: Literal["voice_azure"] = "voice_azure"
 
 
 @attrs.frozen(kw_only=True)
-class RimeVoiceParams(RequestBody):
-    """A new Rime voice."""
-
-    speaker: str
+class _RimeOptions(RequestBody):
     speed_alpha: float | Unset = UNSET
     model_id: str | Unset = UNSET
     type: Literal["voice_rime"] = "voice_rime"
 
 
 @attrs.frozen(kw_only=True)
-class ElevenLabsVoiceParams(RequestBody):
-    """A new Eleven Labs voice."""
-
-    voice_id: str
+class _ElevenLabsOptions(RequestBody):
     stability: float | Unset = UNSET
     similarity_boost: float | Unset = UNSET
     api_key: str | Unset = secret(UNSET)
@@ -135,10 +129,7 @@ class ElevenLabsVoiceParams(RequestBody):
 
 
 @attrs.frozen(kw_only=True)
-class PlayHtVoiceParams(RequestBody):
-    """A new Play.ht voice."""
-
-    voice_id: str
+class _PlayHtOptions(RequestBody):
     api_user_id: str | Unset = UNSET
     api_key: str | Unset = secret(UNSET)
     version: str | Unset = UNSET
@@ -150,61 +141,65 @@ class PlayHtVoiceParams(RequestBody):
     voice_guidance: float | Unset = UNSET
     experimental_remove_silence: bool | Unset = UNSET
     type: Literal["voice_play_ht"] = "voice_play_ht"
+
+
+@attrs.frozen(kw_only=True)
+class AzureVoiceParams(_AzureOptions):
+    """A new Azure voice."""
+
+    voice_name: str
+
+
+@attrs.frozen(kw_only=True)
+class RimeVoiceParams(_RimeOptions):
+    """A new Rime voice."""
+
+    speaker: str
+
+
+@attrs.frozen(kw_only=True)
+class ElevenLabsVoiceParams(_ElevenLabsOptions):
+    """A new Eleven Labs voice (its ``api_key`` never appears in a repr)."""
+
+    voice_id: str
+
+
+@attrs.frozen(kw_only=True)
+class PlayHtVoiceParams(_PlayHtOptions):
+    """A new Play.ht voice (its ``api_key`` never appears in a repr)."""
+
+    voice_id: str
 
 
 VoiceParams = AzureVoiceParams | RimeVoiceParams | ElevenLabsVoiceParams | PlayHtVoiceParams
 
 
 @attrs.frozen(kw_only=True)
-class AzureVoiceUpdateParams(RequestBody):
+class AzureVoiceUpdateParams(_AzureOptions):
     """A partial update of an Azure voice."""
 
     voice_name: str | Unset = UNSET
-    pitch: int | Unset = UNSET
-    rate: int | Unset = UNSET
-    type: Literal["voice_azure"] = "voice_azure"
 
 
 @attrs.frozen(kw_only=True)
-class RimeVoiceUpdateParams(RequestBody):
+class RimeVoiceUpdateParams(_RimeOptions):
     """A partial update of a Rime voice."""
 
     speaker: str | Unset = UNSET
-    speed_alpha: float | Unset = UNSET
-    model_id: str | Unset = UNSET
-    type: Literal["voice_rime"] = "voice_rime"
 
 
 @attrs.frozen(kw_only=True)
-class ElevenLabsVoiceUpdateParams(RequestBody):
+class ElevenLabsVoiceUpdateParams(_ElevenLabsOptions):
     """A partial update of an Eleven Labs voice."""
 
     voice_id: str | Unset = UNSET
-    stability: float | Unset = UNSET
-    similarity_boost: float | Unset = UNSET
-    api_key: str | Unset = secret(UNSET)
-    optimize_streaming_latency: int | Unset = UNSET
-    model_id: str | Unset = UNSET
-    experimental_input_streaming: bool | Unset = UNSET
-    type: Literal["voice_eleven_labs"] = "voice_eleven_labs"
 
 
 @attrs.frozen(kw_only=True)
-class PlayHtVoiceUpdateParams(RequestBody):
+class PlayHtVoiceUpdateParams(_PlayHtOptions):
     """A partial update of a Play.ht voice."""
 
     voice_id: str | Unset = UNSET
-    api_user_id: str | Unset = UNSET
-    api_key: str | Unset = secret(UNSET)
-    version: str | Unset = UNSET
-    speed: float | Unset = UNSET
-    quality: str | Unset = UNSET
-    temperature: float | Unset = UNSET
-    top_p: float | Unset = UNSET
-    text_guidance: float | Unset = UNSET
-    voice_guidance: float | Unset = UNSET
-    experimental_remove_silence: bool | Unset = UNSET
-    type: Literal["voice_play_ht"] = "voice_play_ht"
 
 
 VoiceUpdateParams = (
