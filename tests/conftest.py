@@ -6,7 +6,10 @@ import asyncio
 import gc
 import os
 import socket
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +82,36 @@ async def client(server: FakeVocodeServer) -> AsyncIterator[AsyncVocode]:
 def make_client(server: FakeVocodeServer, **kwargs: Any) -> AsyncVocode:
     kwargs.setdefault("retry_policy", FAST)
     return server.client(**kwargs)
+
+
+@contextmanager
+def serve(calls: int, faults: list[str], *, api_key: str, seed: int = 0) -> Iterator[str]:
+    """`vocode-async serve` in a child process; yields its URL."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "vocode_async.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--api-key",
+        api_key,
+        "--calls",
+        str(calls),
+        "--seed",
+        str(seed),
+    ]
+    for fault in faults:
+        command += ["--fault", fault]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1"), url
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        assert proc.stdout is not None
+        proc.stdout.close()

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 
 from tests import spec
-from tests.conftest import API_KEY, free_port
+from tests.conftest import API_KEY, serve
 from vocode_async.testing import FakeVocodeServer, Fault, FaultKind
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -330,26 +330,7 @@ async def test_pytest_fixture(fake_vocode: FakeVocodeServer, http: aiohttp.Clien
 
 
 def test_serve_command_with_a_fault() -> None:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "vocode_async.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--api-key",
-        "k",
-        "--calls",
-        "7",
-        "--fault",
-        "status:path=/v1/usage,status=418,times=1",
-    ]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        assert url == f"http://127.0.0.1:{port}"
+    with serve(7, ["status:path=/v1/usage,status=418,times=1"], api_key="k") as url:
 
         async def probe() -> list[int]:
             async with aiohttp.ClientSession(headers={"Authorization": "Bearer k"}) as s:
@@ -361,12 +342,6 @@ def test_serve_command_with_a_fault() -> None:
                 return [*out, body["total"]]
 
         assert asyncio.run(probe()) == [418, 200, 200, 7]
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        assert proc.stdout is not None and proc.stderr is not None
-        proc.stdout.close()
-        proc.stderr.close()
 
 
 def test_serve_rejects_a_bad_fault() -> None:

@@ -8,16 +8,12 @@ client's alone. Faults match only the walk's `size=100` requests; a fault-free l
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import serve
 from vocode_async import AsyncVocode, RetryPolicy
 
 CALLS = 200_000
@@ -31,38 +27,6 @@ FAULTS = [
     "reset:rate=0.01,query.size=100",
     "drift_insert:rate=0.005,query.size=100",
 ]
-
-
-@contextmanager
-def serve(calls: int, faults: list[str]) -> Iterator[str]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "vocode_async.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--api-key",
-        KEY,
-        "--calls",
-        str(calls),
-        "--seed",
-        "3",
-    ]
-    for fault in faults:
-        command += ["--fault", fault]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1"), url
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        assert proc.stdout is not None
-        proc.stdout.close()
 
 
 def rss_mib() -> float:
@@ -97,7 +61,7 @@ async def _soak(counter: _Count) -> None:
     ids = bytearray()  # 16 bytes a call: what we keep must not be what we measure
     rss: dict[int, float] = {}
     policy = RetryPolicy(max_retries=6, initial_wait=0.0)
-    with serve(CALLS, FAULTS) as url:
+    with serve(CALLS, FAULTS, api_key=KEY, seed=3) as url:
         async with AsyncVocode(api_key=KEY, base_url=url, retry_policy=policy) as client:
             count = 0
             pager = client.calls.list(size=100, prefetch=1)
