@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import attrs
 import jsonschema
 import orjson
 import pytest
@@ -374,3 +375,22 @@ def test_models_surface_is_pinned() -> None:
         if inspect.ismodule(module) and module.__name__.startswith("vocode_async.models."):
             for name in getattr(module, "__all__", ()):
                 assert getattr(models, name) is getattr(module, name), name
+
+
+def test_no_model_shows_a_secret_in_its_repr() -> None:
+    """Every model with a secret field, filled with a canary: repr and str never show it."""
+    canary = "CANARY-5ec2e7"
+    checked = []
+    for name in models.__all__:
+        cls = getattr(models, name)
+        if not (isinstance(cls, type) and attrs.has(cls)):
+            continue
+        fields = attrs.fields(cls)
+        if not any(f.metadata.get("secret") for f in fields):
+            continue
+        obj = object.__new__(cls)
+        for f in fields:
+            object.__setattr__(obj, f.name, canary if f.metadata.get("secret") else "x")
+        assert canary not in repr(obj) and canary not in str(obj), name
+        checked.append(name)
+    assert len(checked) >= 12, checked  # the voices, vector databases and credentials
