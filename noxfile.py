@@ -29,4 +29,4 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (not part of CI): results in benchmarks/results and benchmarks/README.md."""
     session.install(".", "vocode-api", "matplotlib")
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    session.run("python", "benchmarks/run.py", *(session.posargs or ["all"]))
