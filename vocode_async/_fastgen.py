@@ -12,10 +12,12 @@ the same inputs: the checks mirror the strict hooks in ``_converter``.
 
 from __future__ import annotations
 
+import collections.abc
 import enum
 import types
 import typing
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import attrs
@@ -82,11 +84,56 @@ def _value_lines(
             f"if type({var}) is str: {var} = k{i}.get({var}, {var})",
             f"elif {none_ok}True: raise TypeError('expected a string')",
         ]
+    if len(plain) == 1 and typing.get_origin(plain[0]) is typing.Literal:
+        env[f"l{i}"] = frozenset(typing.get_args(plain[0]))
+        none_ok = f"{var} is not None and " if optional else ""
+        return [f"if {none_ok}{var} not in l{i}: raise ValueError('unexpected value')"]
     inner = plain[0] if len(plain) == 1 else hint
     env[f"h{i}"], env[f"t{i}"] = converter.get_structure_hook(inner), inner
+    tags = _tagged(converter, plain)
+    if tags:  # a tagged union: dispatch on `type` here; anything else through the hook
+        env[f"g{i}"] = tags
+        guard = f"if {var} is not None:" if optional else "if True:"
+        return [
+            guard,
+            f"  c = g{i}.get({var}.get('type')) if type({var}) is dict else None",
+            f"  {var} = c[0]({var}, c[1]) if c is not None else h{i}({var}, t{i})",
+        ]
+    guard = f"if {var} is not None:" if optional else "if True:"
+    if inner is datetime:  # epoch seconds inline; strings (and errors) through the hook
+        env["_fromts"], env["_utc"] = datetime.fromtimestamp, timezone.utc
+        return [
+            f"if type({var}) is int or type({var}) is float: {var} = _fromts({var}, _utc)",
+            f"el{guard[:-1]}: {var} = h{i}({var}, t{i})",
+        ]
+    if _is_str_map(inner):  # checked in place and kept: no copy, no hook per value
+        return [
+            guard,
+            f"  if type({var}) is not dict: raise TypeError('expected an object')",
+            f"  for _k, _x in {var}.items():",
+            "    if type(_k) is not str or type(_x) is not str: raise TypeError('expected str')",
+        ]
     if optional and inner is not hint:
         return [f"if {var} is not None: {var} = h{i}({var}, t{i})"]
     return [f"{var} = h{i}({var}, t{i})"]
+
+
+def _tagged(converter: cattrs.Converter, members: list[Any]) -> dict[str, tuple[Any, Any]]:
+    """For a union of attrs classes told apart by a ``Literal`` type: tag → (hook, class)."""
+    if len(members) < 2 or not all(attrs.has(m) for m in members):
+        return {}
+    found = {}
+    for member in members:
+        hint = typing.get_type_hints(member).get("type")
+        if typing.get_origin(hint) is typing.Literal:
+            (tag,) = typing.get_args(hint)
+            found[tag] = (converter.get_structure_hook(member), member)
+    return found
+
+
+def _is_str_map(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    return origin in (dict, collections.abc.Mapping) and typing.get_args(tp) == (str, str)
 
 
 def _setter(cls: type, name: str) -> Any:
