@@ -115,6 +115,47 @@ class Transport:
         """``text`` with every occurrence of the API key masked."""
         return text.replace(self.api_key, "***") if self.api_key else text
 
+    def _timeout(self, total: float | None) -> aiohttp.ClientTimeout:
+        return aiohttp.ClientTimeout(
+            total=total, sock_connect=self.connect_timeout, sock_read=self.read_timeout
+        )
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: Query | None,
+        body: bytes | None,
+        timeout: float | None,
+        fresh: bool,
+    ) -> Any:
+        log.debug("request %s %s", method, path)
+        return self._session(fresh).request(
+            method,
+            self.base_url + path,
+            params=_encode_query(params),
+            data=body,
+            headers=self._headers(body is not None),
+            allow_redirects=False,
+            timeout=self._timeout(timeout),
+        )
+
+    def _translate(self, exc: BaseException, method: str, path: str) -> BaseException:
+        """Our error for an aiohttp failure (or ``exc`` itself when it is not one)."""
+        if isinstance(exc, aiohttp.ClientError):
+            if self.closed:
+                return ClientClosedError(f"client closed during {method} {path}")
+            return self._connection_error(exc, method, path)
+        if isinstance(exc, asyncio.TimeoutError):
+            return APITimeoutError(
+                f"{method} {path} timed out", method=method, path=path, request_sent=True
+            )
+        if isinstance(exc, RuntimeError) and (
+            self.closed or (self.session is not None and self.session.closed)
+        ):
+            return ClientClosedError(f"client closed during {method} {path}")
+        return exc
+
     @asynccontextmanager
     async def open(
         self,
@@ -126,40 +167,21 @@ class Transport:
         timeout: float | None = None,
         fresh: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send a request; yield the 2xx response with its body unread. Errors are ours.
+        """Send a request; yield the 2xx response with its body unread (for streaming).
 
         ``fresh``: on a new connection (for requests that are unsafe to repeat).
         """
-        session = self._session(fresh)
-        client_timeout = aiohttp.ClientTimeout(
-            total=timeout, sock_connect=self.connect_timeout, sock_read=self.read_timeout
-        )
-        log.debug("request %s %s", method, path)
         try:
-            async with session.request(
-                method,
-                self.base_url + path,
-                params=_encode_query(params),
-                data=body,
-                headers=self._headers(body is not None),
-                allow_redirects=False,
-                timeout=client_timeout,
-            ) as resp:
+            async with self._request(method, path, params, body, timeout, fresh) as resp:
                 if resp.status >= 300:
                     raise await self._status_error(resp, method, path)
                 yield resp
-        except aiohttp.ClientError as exc:
-            if self.closed:
-                raise ClientClosedError(f"client closed during {method} {path}") from None
-            raise self._connection_error(exc, method, path) from None
-        except asyncio.TimeoutError:
-            raise APITimeoutError(
-                f"{method} {path} timed out", method=method, path=path, request_sent=True
-            ) from None
-        except RuntimeError:
-            if self.closed or (session.closed):
-                raise ClientClosedError(f"client closed during {method} {path}") from None
-            raise
+            return
+        except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
+            failure = self._translate(exc, method, path)
+            if failure is exc:
+                raise
+        raise failure
 
     async def send(
         self,
@@ -171,16 +193,26 @@ class Transport:
         timeout: float | None = None,
         fresh: bool = False,
     ) -> Response:
-        """Send a request and read the whole body (up to ``max_response_bytes``)."""
-        opened = self.open(method, path, params=params, body=body, timeout=timeout, fresh=fresh)
-        async with opened as resp:
-            data = await self._read_capped(resp)
-            return Response(
-                status=resp.status,
-                body=data,
-                content_type=resp.content_type,
-                request_id=_request_id(resp.headers),
-            )
+        """Send a request and read the whole body (up to ``max_response_bytes``).
+
+        The hot path of every call: no context-manager generator in between.
+        """
+        try:
+            async with self._request(method, path, params, body, timeout, fresh) as resp:
+                if resp.status >= 300:
+                    raise await self._status_error(resp, method, path)
+                data = await self._read_capped(resp)
+                return Response(
+                    status=resp.status,
+                    body=data,
+                    content_type=resp.content_type,
+                    request_id=_request_id(resp.headers),
+                )
+        except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
+            failure = self._translate(exc, method, path)
+            if failure is exc:
+                raise
+        raise failure
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         cap = self.max_response_bytes
