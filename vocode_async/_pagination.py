@@ -28,16 +28,24 @@ T = TypeVar("T")
 CLOSED_MESSAGE = "vocode_async client closed"
 
 
-@attrs.frozen
+@attrs.define
 class RawPage(Generic[T]):
     """A fetched page, parsed as JSON but not yet decoded into models.
 
     The pager reads ``has_more`` and ``total`` from ``data`` to schedule the next request
-    first, and decodes (the costly part) after: decoding stays off the critical path.
+    first, and decodes (the costly part) after: decoding stays off the critical path. A page
+    that arrives while its consumer is busy is decoded at once (:meth:`page` keeps it).
     """
 
     data: Any
     decode: Callable[[], Page[T]]
+    _page: Page[T] | None = attrs.field(default=None, init=False)
+
+    def page(self) -> Page[T]:
+        """The decoded page (decoded once)."""
+        if self._page is None:
+            self._page = self.decode()
+        return self._page
 
     def has_more(self) -> bool:
         return isinstance(self.data, dict) and self.data.get("has_more") is True
@@ -98,6 +106,7 @@ class AsyncPager(Generic[T]):
         self._items: list[T] = []
         self._index = 0
         self._seen: set[Hashable] = set()
+        self._waiting = _Waiting()
         self.stats = PagerStats()
         self.resume_page = start_page
         """The page a new listing (``start_page=``) should start from to continue."""
@@ -128,7 +137,7 @@ class AsyncPager(Generic[T]):
 
     async def _first(self) -> Page[T]:
         raw = await self._fetch(self._start_page)
-        return raw.decode()
+        return raw.page()
 
     async def __aenter__(self) -> AsyncPager[T]:
         return self
@@ -165,7 +174,9 @@ class AsyncPager(Generic[T]):
         number, task = self._pending.popleft()
         self.resume_page = number
         try:
+            self._waiting.page = number
             raw = await task
+            self._waiting.page = None
             self._more = raw.has_more()
             last = raw.last_page()
             if last is not None:
@@ -173,7 +184,7 @@ class AsyncPager(Generic[T]):
             self._fill(number)
             if self._pending:
                 await asyncio.sleep(0)  # let the prefetch write its request before we decode
-            return self._accept(number, raw.decode())
+            return self._accept(number, raw.page())
         except asyncio.CancelledError as exc:
             await self.aclose()
             if exc.args != (CLOSED_MESSAGE,):
@@ -217,7 +228,31 @@ class AsyncPager(Generic[T]):
     def _schedule(self) -> None:
         number = self._next_page
         self._next_page += 1
-        self._pending.append((number, self._spawn(self._fetch(number))))
+        coro = _prepare(self._fetch, number, self._waiting)
+        self._pending.append((number, self._spawn(coro)))
+
+
+@attrs.define
+class _Waiting:
+    """The page the consumer is waiting for (shared with fetch tasks, which must not hold
+    the pager: a pager dropped after ``break`` is collected, and so cancels them)."""
+
+    page: int | None = None
+
+
+async def _prepare(
+    fetch: Callable[[int], Coroutine[Any, Any, RawPage[T]]], number: int, waiting: _Waiting
+) -> RawPage[T]:
+    """Fetch a page; if the consumer is busy elsewhere when it lands, decode it now.
+
+    When the consumer waits for this very page, decoding is left until the next request has
+    been sent (see ``AsyncPager._advance``); a decode error is left to surface there too.
+    """
+    raw = await fetch(number)
+    if waiting.page != number:
+        with contextlib.suppress(Exception):
+            raw.page()
+    return raw
 
 
 class _PageIterator(Generic[T]):
