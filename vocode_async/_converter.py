@@ -33,7 +33,7 @@ import orjson
 from cattrs.gen import make_dict_unstructure_fn
 
 from ._errors import ResponseDecodeError
-from ._fastgen import can_inline, make_structure_fn
+from ._fastgen import can_inline, make_structure_fn, tag_of
 from ._types import UNSET, Unset
 from .models._base import DefaultVariant, RequestBody, UnknownVariant
 
@@ -73,15 +73,6 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
 
 def _is_union(tp: Any) -> bool:
     return typing.get_origin(tp) in (typing.Union, types.UnionType)
-
-
-def _tag_of(cls: type) -> str | None:
-    """The ``Literal`` value of an attrs class's ``type`` field, if it has one."""
-    hint = typing.get_type_hints(cls).get("type")
-    if typing.get_origin(hint) is not typing.Literal:
-        return None
-    (tag,) = typing.get_args(hint)
-    return str(tag)
 
 
 def _union_hook(converter: cattrs.Converter, union: Any) -> Callable[[Any, Any], Any]:
@@ -171,7 +162,7 @@ def _mixed_hook(
     models = [m for m in members if attrs.has(m)]
     plain = tuple(m for m in members if m in (str, int, float, bool))
     fallback = next((m for m in models if issubclass(m, UnknownVariant)), None)
-    tags = {tag: m for m in models if (tag := _tag_of(m)) is not None}
+    tags = {tag: m for m in models if (tag := tag_of(m)) is not None}
     untagged = next((m for m in models if issubclass(m, DefaultVariant)), None)
     mapping_ok = any(typing.get_origin(m) in (Mapping, dict) for m in members)
     hooks: dict[Any, Callable[[Any, Any], Any]] = {}

@@ -25,7 +25,7 @@ import cattrs
 
 from ._types import Unset
 
-__all__ = ["can_inline", "make_structure_fn"]
+__all__ = ["can_inline", "make_structure_fn", "tag_of"]
 
 _NoneType = type(None)
 _MISSING = object()
@@ -118,17 +118,21 @@ def _value_lines(
     return [f"{var} = h{i}({var}, t{i})"]
 
 
+def tag_of(cls: type) -> str | None:
+    """The ``Literal`` value of an attrs class's ``type`` field, if it has one."""
+    hint = typing.get_type_hints(cls).get("type")
+    if typing.get_origin(hint) is not typing.Literal:
+        return None
+    (tag,) = typing.get_args(hint)
+    return str(tag)
+
+
 def _tagged(converter: cattrs.Converter, members: list[Any]) -> dict[str, tuple[Any, Any]]:
     """For a union of attrs classes told apart by a ``Literal`` type: tag → (hook, class)."""
     if len(members) < 2 or not all(attrs.has(m) for m in members):
         return {}
-    found = {}
-    for member in members:
-        hint = typing.get_type_hints(member).get("type")
-        if typing.get_origin(hint) is typing.Literal:
-            (tag,) = typing.get_args(hint)
-            found[tag] = (converter.get_structure_hook(member), member)
-    return found
+    tags = ((tag_of(m), m) for m in members)
+    return {tag: (converter.get_structure_hook(m), m) for tag, m in tags if tag is not None}
 
 
 def _is_str_map(tp: Any) -> bool:
