@@ -202,9 +202,10 @@ class Store:
     # -- views ------------------------------------------------------------------------
 
     @staticmethod
-    def normalized(call: dict[str, Any]) -> dict[str, Any]:
-        """A list item: ids for references, epoch-seconds times (as the newer API sends)."""
-        return {k: v for k, v in call.items() if v is not None}
+    def normalized(obj: dict[str, Any]) -> dict[str, Any]:
+        """A list item of any kind: references stay ids, nulls are left out (and a call's
+        times stay epoch seconds, as the newer API sends them)."""
+        return {k: v for k, v in obj.items() if v is not None}
 
     def full(self, call: dict[str, Any]) -> dict[str, Any]:
         """A single call: the agent object inline, ISO 8601 times."""
@@ -217,7 +218,7 @@ class Store:
 
     def expand(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         """An object as ``get`` returns it: every reference replaced by the object."""
-        out = {k: v for k, v in obj.items() if v is not None}
+        out = self.normalized(obj)
         for field, target in REFS.items():
             ref = out.get(field)
             if isinstance(ref, str) and ref in self.objects[target] and field in FIELDS_OF[kind]:
@@ -226,10 +227,6 @@ class Store:
             if kind == "agents" and field in out:
                 out[field] = [self.objects[target][ref] for ref in out[field]]
         return out
-
-    def listed(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-        """An object as a list item: references stay ids, nulls are left out."""
-        return {k: v for k, v in obj.items() if v is not None}
 
     def sorted_calls(self, column: str | None, desc: bool) -> list[dict[str, Any]]:
         """Calls in listing order: newest first unless a sort column is given."""

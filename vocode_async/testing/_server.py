@@ -283,7 +283,7 @@ class FakeVocodeServer:
         page, size, column, desc = self._page_query(request)
         objects = self.store.sorted_objects(kind, column, desc)
         window = objects[(page - 1) * size : page * size]
-        items = [self.store.listed(kind, obj) for obj in window]
+        items = [self.store.normalized(obj) for obj in window]
         return _json(self._page(items, page, size, len(objects)))
 
     async def _list_calls(self, request: web.Request) -> web.StreamResponse:
