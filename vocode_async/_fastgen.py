@@ -73,33 +73,31 @@ def _value_lines(
 ) -> list[str]:
     var = f"v{i}"
     optional = _NoneType in members
+    none_ok = f"{var} is not None and " if optional else ""
+    guard = f"if {var} is not None:" if optional else "if True:"
     plain = [m for m in members if m is not _NoneType and m is not Unset]
     enums = [m for m in plain if isinstance(m, type) and issubclass(m, enum.Enum)]
     if len(plain) == 1 and plain[0] in (*_PRIMS, float):
         return _check(plain[0], var, optional)
     if enums and set(plain) == {enums[0], str}:  # an open enum: unknown values stay strings
         env[f"k{i}"] = {member.value: member for member in enums[0]}
-        none_ok = f"{var} is not None and " if optional else ""
         return [
             f"if type({var}) is str: {var} = k{i}.get({var}, {var})",
             f"elif {none_ok}True: raise TypeError('expected a string')",
         ]
     if len(plain) == 1 and typing.get_origin(plain[0]) is typing.Literal:
         env[f"l{i}"] = frozenset(typing.get_args(plain[0]))
-        none_ok = f"{var} is not None and " if optional else ""
         return [f"if {none_ok}{var} not in l{i}: raise ValueError('unexpected value')"]
     inner = plain[0] if len(plain) == 1 else hint
     env[f"h{i}"], env[f"t{i}"] = converter.get_structure_hook(inner), inner
     tags = _tagged(converter, plain)
     if tags:  # a tagged union: dispatch on `type` here; anything else through the hook
         env[f"g{i}"] = tags
-        guard = f"if {var} is not None:" if optional else "if True:"
         return [
             guard,
             f"  c = g{i}.get({var}.get('type')) if type({var}) is dict else None",
             f"  {var} = c[0]({var}, c[1]) if c is not None else h{i}({var}, t{i})",
         ]
-    guard = f"if {var} is not None:" if optional else "if True:"
     if inner is datetime:  # epoch seconds inline; strings (and errors) through the hook
         env["_fromts"], env["_utc"] = datetime.fromtimestamp, timezone.utc
         return [
