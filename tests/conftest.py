@@ -42,7 +42,7 @@ def free_port() -> int:
 
 def acquired(client: AsyncVocode) -> int:
     """Connections the client's pool has handed out and not had back."""
-    session = client._shared.transport.session
+    session = client._requester.core.transport.session
     if session is None or session.connector is None:
         return 0
     return len(session.connector._acquired)  # type: ignore[attr-defined]

@@ -91,6 +91,8 @@ def test_public_surface_is_pinned() -> None:
         "PaginationError",
         "PermissionDeniedError",
         "RateLimitError",
+        "RawResponse",
+        "RequestOptions",
         "ResponseDecodeError",
         "ResponseTooLargeError",
         "RetryPolicy",
@@ -101,6 +103,7 @@ def test_public_surface_is_pinned() -> None:
         "ValidationIssue",
         "VocodeError",
         "__version__",
+        "raw_response",
     }
     for name in va.__all__:
         obj = getattr(va, name)

@@ -23,6 +23,8 @@ from ._errors import (
     VocodeError,
 )
 from ._pagination import AsyncPager, PagerStats
+from ._raw import RawResponse, raw_response
+from ._requester import RequestOptions
 from ._retry import RetryPolicy
 from ._types import UNSET, Unset
 from ._version import __version__
@@ -45,6 +47,8 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RawResponse",
+    "RequestOptions",
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "RetryPolicy",
@@ -55,4 +59,5 @@ __all__ = [
     "ValidationIssue",
     "VocodeError",
     "__version__",
+    "raw_response",
 ]

@@ -396,11 +396,19 @@ class Decoder:
             self._redacting = make_converter(redact=True)
         return self._redacting.unstructure(obj)
 
-    def encode_request(self, body: Any) -> bytes:
-        """A request body as JSON bytes: nothing UNSET, no optional field left at None."""
+    def encode_request(self, body: Any, *, extra: Mapping[str, Any] | None = None) -> bytes:
+        """A request body as JSON bytes: nothing UNSET, no optional field left at None.
+
+        ``extra`` keys are merged into the top-level object (they win over the model's).
+        """
         if self._requests is None:
             self._requests = make_converter(requests=True)
-        return orjson.dumps(self._requests.unstructure(body))
+        data = None if body is None else self._requests.unstructure(body)
+        if extra:
+            if data is not None and not isinstance(data, dict):
+                raise TypeError("extra_body needs a JSON object body to merge into")
+            data = {**(data or {}), **extra}
+        return orjson.dumps(data)
 
     def dumps(self, obj: Any) -> bytes:
         """Encode a model as JSON bytes."""

@@ -15,12 +15,17 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Endpoint(Generic[T]):
-    """One API operation. ``response`` is the model the body decodes into (None: no body)."""
+    """One API operation. ``response`` is the model the body decodes into (None: no body).
+
+    ``accept`` is the media type of its answer (sent as ``Accept``: a server that negotiates
+    content refuses a JSON-only ``Accept`` on the recording, which is ``audio/mpeg``).
+    """
 
     method: str
     path: str
     response: Any
     safety: Safety = Safety.SAFE
+    accept: str = "application/json"
 
     def __attrs_post_init__(self) -> None:
         # Paths are joined to the base URL; one that is not a plain absolute path could

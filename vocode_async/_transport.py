@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl as ssl_module
+import time
+import urllib.request
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
@@ -32,7 +36,7 @@ from ._errors import (
 from ._retry import parse_retry_after
 from ._types import Query
 
-__all__ = ["Response", "Transport"]
+__all__ = ["Network", "Response", "Transport", "env_proxy"]
 
 log = logging.getLogger("vocode_async")
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
@@ -41,12 +45,36 @@ _DETAIL_CHARS = 300
 
 @attrs.frozen
 class Response:
-    """A complete 2xx response."""
+    """A complete 2xx response (``elapsed``: seconds from sending to the body's last byte)."""
 
     status: int
-    body: bytes
+    body: bytes = attrs.field(repr=False)
     content_type: str | None
     request_id: str | None
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    elapsed: float = 0.0
+
+    @classmethod
+    def of(cls, resp: aiohttp.ClientResponse, body: bytes, started: float) -> Response:
+        """The response of ``resp`` whose body was ``body``, sent at ``started``."""
+        return cls(
+            status=resp.status,
+            body=body,
+            content_type=resp.content_type,
+            request_id=_request_id(resp.headers),
+            headers=resp.headers,
+            elapsed=time.monotonic() - started,
+        )
+
+
+def env_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (``HTTPS_PROXY``, ``NO_PROXY``...), or None."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # untyped
+    if not parts.hostname or bypass(parts.hostname, proxies):
+        return None
+    return proxies.get(parts.scheme)
 
 
 def _encode_query(params: Query | None) -> dict[str, str] | None:
@@ -60,6 +88,40 @@ def _encode_query(params: Query | None) -> dict[str, str] | None:
     return out
 
 
+@attrs.frozen(kw_only=True)
+class Network:
+    """How the transport reaches the API: pool limits, proxy, TLS, tracing, default headers.
+
+    ``proxy`` is the proxy every request goes through (the client resolves it from
+    ``HTTP(S)_PROXY``/``NO_PROXY`` once, unless told not to trust the environment);
+    ``ssl`` is an ``ssl.SSLContext``, or False to skip verification (never do that against
+    the real API).
+    """
+
+    max_connections: int = 100
+    max_connections_per_host: int = 0
+    proxy: str | None = attrs.field(default=None, repr=False)
+    ssl: ssl_module.SSLContext | bool = True
+    trace_configs: tuple[aiohttp.TraceConfig, ...] = ()
+    default_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+    def session(self, *, force_close: bool = False) -> aiohttp.ClientSession:
+        """A new session with these settings (``force_close``: one connection per request)."""
+        connector = aiohttp.TCPConnector(
+            limit=self.max_connections,
+            limit_per_host=self.max_connections_per_host,
+            force_close=force_close,
+            ssl=self.ssl,
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            # Never aiohttp's own trust_env: it reads .netrc and the environment in a
+            # thread on every request (and .netrc credentials clash with our header).
+            trust_env=False,
+            trace_configs=list(self.trace_configs) or None,
+        )
+
+
 @attrs.define
 class Transport:
     """Sends requests to one base URL with one API key through one aiohttp session."""
@@ -70,7 +132,7 @@ class Transport:
     connect_timeout: float | None
     read_timeout: float | None
     max_response_bytes: int
-    max_connections: int
+    network: Network = attrs.field(factory=Network)
     session: aiohttp.ClientSession | None = None
     owns_session: bool = True
     closed: bool = False
@@ -82,31 +144,29 @@ class Transport:
         if self.session is None:
             # Created lazily, inside the running loop; the Authorization header is never a
             # session default, so a borrowed session cannot send it elsewhere.
-            connector = aiohttp.TCPConnector(limit=self.max_connections)
-            self.session = aiohttp.ClientSession(connector=connector)
-        if not fresh or not self.owns_session:
+            self.session = self.network.session()
+        if not fresh:
             return self.session
         if self.fresh_session is None:
             # Unsafe requests never ride an idle keep-alive connection: the server may be
-            # closing it as we write, and then we could not tell whether it acted.
-            connector = aiohttp.TCPConnector(limit=self.max_connections, force_close=True)
-            self.fresh_session = aiohttp.ClientSession(connector=connector)
+            # closing it as we write, and then we could not tell whether it acted. A
+            # borrowed session's pool cannot be told so per request: they get our own.
+            self.fresh_session = self.network.session(force_close=True)
         return self.fresh_session
 
     async def close(self) -> None:
         """Close the sessions if they are ours; idempotent."""
         self.closed = True
-        if self.owns_session:
-            for session in (self.session, self.fresh_session):
-                if session is not None:
-                    await session.close()
+        if self.owns_session and self.session is not None:
+            await self.session.close()
+        if self.fresh_session is not None:
+            await self.fresh_session.close()
 
-    def _headers(self, has_body: bool) -> dict[str, str]:
-        headers = {
-            "Authorization": f"Bearer {self.api_key}",
-            "User-Agent": self.user_agent,
-            "Accept": "application/json",
-        }
+    def _headers(self, has_body: bool, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {"Accept": "application/json", **self.network.default_headers, **(extra or {})}
+        # Ours last: an extra header can add to a request, never re-point its credentials.
+        headers["Authorization"] = f"Bearer {self.api_key}"
+        headers["User-Agent"] = self.user_agent
         if has_body:
             headers["Content-Type"] = "application/json"
         return headers
@@ -126,6 +186,7 @@ class Transport:
         path: str,
         params: Query | None,
         body: bytes | None,
+        headers: Mapping[str, str] | None,
         timeout: float | None,
         fresh: bool,
     ) -> Any:
@@ -135,9 +196,10 @@ class Transport:
             self.base_url + path,
             params=_encode_query(params),
             data=body,
-            headers=self._headers(body is not None),
+            headers=self._headers(body is not None, headers),
             allow_redirects=False,
             timeout=self._timeout(timeout),
+            proxy=self.network.proxy,
         )
 
     def _translate(self, exc: BaseException, method: str, path: str) -> BaseException:
@@ -164,6 +226,7 @@ class Transport:
         *,
         params: Query | None = None,
         body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         fresh: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
@@ -172,7 +235,7 @@ class Transport:
         ``fresh``: on a new connection (for requests that are unsafe to repeat).
         """
         try:
-            async with self._request(method, path, params, body, timeout, fresh) as resp:
+            async with self._request(method, path, params, body, headers, timeout, fresh) as resp:
                 if resp.status >= 300:
                     raise await self._status_error(resp, method, path)
                 yield resp
@@ -190,6 +253,7 @@ class Transport:
         *,
         params: Query | None = None,
         body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         fresh: bool = False,
     ) -> Response:
@@ -197,17 +261,12 @@ class Transport:
 
         The hot path of every call: no context-manager generator in between.
         """
+        started = time.monotonic()
         try:
-            async with self._request(method, path, params, body, timeout, fresh) as resp:
+            async with self._request(method, path, params, body, headers, timeout, fresh) as resp:
                 if resp.status >= 300:
                     raise await self._status_error(resp, method, path)
-                data = await self._read_capped(resp)
-                return Response(
-                    status=resp.status,
-                    body=data,
-                    content_type=resp.content_type,
-                    request_id=_request_id(resp.headers),
-                )
+                return Response.of(resp, await self._read_capped(resp), started)
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
             failure = self._translate(exc, method, path)
             if failure is exc:

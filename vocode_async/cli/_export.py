@@ -20,7 +20,8 @@ from typing import Any
 import attrs
 import orjson
 
-from .._client import AsyncVocode, _decoder
+from .._client import AsyncVocode
+from .._requester import decoder as _decoder
 from ._progress import Progress
 
 __all__ = ["CSV_COLUMNS", "Checkpoint", "ExportOptions", "export_calls"]

@@ -1,4 +1,4 @@
-"""The bases of every resource group: a handle on the client's one request path.
+"""The bases of every resource group: a handle on the one request path (the requester).
 
 A group declares its endpoints as class attributes; ``list`` and ``get`` come from
 :class:`Collection`, so the pagination keywords are written once, here.
@@ -7,17 +7,16 @@ A group declares its endpoints as class attributes; ``list`` and ``get`` come fr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import attrs
 
 from .._endpoint import Endpoint
 from .._pagination import AsyncPager
+from .._raw import RawResponses
+from .._requester import Requester
 
 __all__ = ["Collection", "Resource", "body"]
-
-if TYPE_CHECKING:
-    from .._client import AsyncVocode
 
 L = TypeVar("L")
 G = TypeVar("G")
@@ -37,10 +36,16 @@ def body(cls: type[B], scope: Mapping[str, Any]) -> B:
 class Resource:
     """A group of operations (``client.calls``, ...); methods only declare what to send."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_requester",)
 
-    def __init__(self, client: AsyncVocode) -> None:
-        self._client = client
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """The same methods, answering a :class:`~vocode_async.RawResponse` (status, headers,
+        request id, elapsed; ``parse()`` gives what the plain method returns)."""
+        return RawResponses(self, self._requester)
 
 
 class Collection(Resource, Generic[L, G]):
@@ -65,11 +70,11 @@ class Collection(Resource, Generic[L, G]):
         listing with ``start_page=pager.resume_page``.
         """
         query = {"size": size, "sort_column": sort_column, "sort_desc": sort_desc}
-        return self._client._paginate(
+        return self._requester.paginate(
             self._list_endpoint, query, prefetch=prefetch, start_page=start_page
         )
 
     async def get(self, id: str) -> G:
         """One object, in full."""
-        found: G = await self._client._request(self._get_endpoint, params={"id": id})
+        found: G = await self._requester.request(self._get_endpoint, params={"id": id})
         return found

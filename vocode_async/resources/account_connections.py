@@ -32,18 +32,18 @@ class AccountConnectionsResource(Collection[_AC, _AC]):
 
     async def create(self, params: AccountConnectionParams, /) -> _AC:
         """Connect an account: ``create(TwilioAccountConnectionParams(credentials=...))``."""
-        return await self._client._request(self._create, body=params)
+        return await self._requester.request(self._create, body=params)
 
     async def update(self, id: str, params: AccountConnectionUpdateParams, /) -> _AC:
         """Replace a connection's credentials."""
-        return await self._client._request(self._update, params={"id": id}, body=params)
+        return await self._requester.request(self._update, params={"id": id}, body=params)
 
     async def add_to_steering_pool(self, id: str, *, phone_number: str) -> None:
         """Add a number to a Twilio connection's steering pool."""
         request = AddToSteeringPoolRequest(phone_number=phone_number)
-        await self._client._request(self._add, params={"id": id}, body=request)
+        await self._requester.request(self._add, params={"id": id}, body=request)
 
     async def remove_from_steering_pool(self, id: str, *, phone_number: str) -> None:
         """Remove a number from a Twilio connection's steering pool."""
         request = RemoveFromSteeringPoolRequest(phone_number=phone_number)
-        await self._client._request(self._remove, params={"id": id}, body=request)
+        await self._requester.request(self._remove, params={"id": id}, body=request)

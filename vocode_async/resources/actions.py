@@ -22,8 +22,8 @@ class ActionsResource(Collection[Action, Action]):
 
     async def create(self, params: ActionParams, /) -> Action:
         """Create an action: ``create(TransferCallActionParams(config=...))``."""
-        return await self._client._request(self._create, body=params)
+        return await self._requester.request(self._create, body=params)
 
     async def update(self, id: str, params: ActionUpdateParams, /) -> Action:
         """Change an action: ``update(id, TransferCallActionUpdateParams(config=...))``."""
-        return await self._client._request(self._update, params={"id": id}, body=params)
+        return await self._requester.request(self._update, params={"id": id}, body=params)

@@ -68,7 +68,7 @@ class AgentsResource(Collection[NormalizedAgent, Agent]):
         llm_temperature: float | Unset = UNSET,
     ) -> Agent:
         """Create an agent. Not retried once it may have reached the API (no duplicates)."""
-        return await self._client._request(self._create, body=body(AgentParams, locals()))
+        return await self._requester.request(self._create, body=body(AgentParams, locals()))
 
     async def update(
         self,
@@ -95,6 +95,6 @@ class AgentsResource(Collection[NormalizedAgent, Agent]):
         run_do_not_call_detection: bool | Unset = UNSET,
     ) -> Agent:
         """Change the fields passed; the others stay as they are."""
-        return await self._client._request(
+        return await self._requester.request(
             self._update, params={"id": id}, body=body(AgentUpdateParams, locals())
         )

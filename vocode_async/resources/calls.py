@@ -28,7 +28,9 @@ class CallsResource(Collection[NormalizedCall, Call]):
     _get_endpoint = Endpoint[Call]("GET", "/v1/calls", Call)
     _create = Endpoint[Call]("POST", "/v1/calls/create", Call, Safety.UNSAFE)
     _end = Endpoint[Call]("POST", "/v1/calls/end", Call)
-    _recording = Endpoint[None]("GET", "/v1/calls/recording", None)
+    _recording = Endpoint[None](
+        "GET", "/v1/calls/recording", None, accept="audio/mpeg, application/json;q=0.5"
+    )
 
     async def create(
         self,
@@ -47,15 +49,15 @@ class CallsResource(Collection[NormalizedCall, Call]):
         ``agent`` is an agent id or the agent's parameters. Raises
         :class:`~vocode_async.OutcomeUnknownError` when the call may have been placed.
         """
-        return await self._client._request(self._create, body=body(CreateCallRequest, locals()))
+        return await self._requester.request(self._create, body=body(CreateCallRequest, locals()))
 
     async def end(self, id: str) -> Call:
         """Hang up a call in progress."""
-        return await self._client._request(self._end, params={"id": id})
+        return await self._requester.request(self._end, params={"id": id})
 
     def recording(self, id: str, *, chunk_size: int = 65536) -> AsyncGenerator[bytes, None]:
         """The call's recording as chunks of bytes (close it with ``contextlib.aclosing``)."""
-        return self._client._stream(self._recording, params={"id": id}, chunk_size=chunk_size)
+        return self._requester.stream(self._recording, params={"id": id}, chunk_size=chunk_size)
 
     async def download_recording(self, id: str, path: str | os.PathLike[str]) -> Path:
         """Save the recording to ``path`` atomically: on any failure nothing is left there."""

@@ -38,7 +38,7 @@ class NumbersResource(Collection[NormalizedPhoneNumber, PhoneNumber]):
 
     async def get(self, phone_number: str) -> PhoneNumber:
         """One number, in full (its ``inbound_agent`` is the whole agent)."""
-        return await self._client._request(
+        return await self._requester.request(
             self._get_endpoint, params={"phone_number": phone_number}
         )
 
@@ -50,7 +50,7 @@ class NumbersResource(Collection[NormalizedPhoneNumber, PhoneNumber]):
         telephony_account_connection: str | Unset = UNSET,
     ) -> PhoneNumber:
         """Buy a number. It costs money: never retried once it may have reached the API."""
-        return await self._client._request(self._buy, body=body(BuyPhoneNumberRequest, locals()))
+        return await self._requester.request(self._buy, body=body(BuyPhoneNumberRequest, locals()))
 
     async def update(
         self,
@@ -62,7 +62,7 @@ class NumbersResource(Collection[NormalizedPhoneNumber, PhoneNumber]):
         inbound_agent: str | AgentUpdateParams | Unset = UNSET,
     ) -> PhoneNumber:
         """Change the fields passed; ``inbound_agent`` is an agent id or an agent update."""
-        return await self._client._request(
+        return await self._requester.request(
             self._update,
             params={"phone_number": phone_number},
             body=body(UpdateNumberRequest, locals()),
@@ -70,7 +70,7 @@ class NumbersResource(Collection[NormalizedPhoneNumber, PhoneNumber]):
 
     async def cancel(self, phone_number: str) -> PhoneNumber:
         """Release a number."""
-        return await self._client._request(self._cancel, params={"phone_number": phone_number})
+        return await self._requester.request(self._cancel, params={"phone_number": phone_number})
 
     async def link(
         self,
@@ -80,4 +80,6 @@ class NumbersResource(Collection[NormalizedPhoneNumber, PhoneNumber]):
         outbound_only: bool | Unset = UNSET,
     ) -> PhoneNumber:
         """Link a number you own at a connected Twilio account."""
-        return await self._client._request(self._link, body=body(LinkPhoneNumberRequest, locals()))
+        return await self._requester.request(
+            self._link, body=body(LinkPhoneNumberRequest, locals())
+        )

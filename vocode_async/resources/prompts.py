@@ -39,7 +39,7 @@ class PromptsResource(Collection[NormalizedPrompt, Prompt]):
         prompt_template: str | PromptTemplate | Unset = UNSET,
     ) -> Prompt:
         """Create a prompt; ``prompt_template`` is a template id or a template."""
-        return await self._client._request(self._create, body=body(PromptParams, locals()))
+        return await self._requester.request(self._create, body=body(PromptParams, locals()))
 
     async def update(
         self,
@@ -51,6 +51,6 @@ class PromptsResource(Collection[NormalizedPrompt, Prompt]):
         prompt_template: str | PromptTemplate | Unset = UNSET,
     ) -> Prompt:
         """Change the fields passed; the others stay as they are."""
-        return await self._client._request(
+        return await self._requester.request(
             self._update, params={"id": id}, body=body(PromptUpdateParams, locals())
         )

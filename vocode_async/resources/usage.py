@@ -17,4 +17,4 @@ class UsageResource(Resource):
 
     async def get(self) -> Usage:
         """This month's usage."""
-        return await self._client._request(self._get)
+        return await self._requester.request(self._get)

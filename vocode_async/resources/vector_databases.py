@@ -29,7 +29,7 @@ class VectorDatabasesResource(Collection[_DB, _DB]):
 
     async def create(self, *, index: str, api_key: str, api_environment: str) -> _DB:
         """Register a Pinecone index (its ``api_key`` never shows in a repr)."""
-        return await self._client._request(
+        return await self._requester.request(
             self._create, body=body(PineconeVectorDatabaseParams, locals())
         )
 
@@ -42,6 +42,6 @@ class VectorDatabasesResource(Collection[_DB, _DB]):
         api_environment: str | Unset = UNSET,
     ) -> _DB:
         """Change the fields passed; the others stay as they are."""
-        return await self._client._request(
+        return await self._requester.request(
             self._update, params={"id": id}, body=body(PineconeVectorDatabaseUpdateParams, locals())
         )

@@ -22,8 +22,8 @@ class VoicesResource(Collection[Voice, Voice]):
 
     async def create(self, params: VoiceParams, /) -> Voice:
         """Create a voice: ``create(AzureVoiceParams(voice_name="en-US-JennyNeural"))``."""
-        return await self._client._request(self._create, body=params)
+        return await self._requester.request(self._create, body=params)
 
     async def update(self, id: str, params: VoiceUpdateParams, /) -> Voice:
         """Change a voice: ``update(id, AzureVoiceUpdateParams(rate=20))``."""
-        return await self._client._request(self._update, params={"id": id}, body=params)
+        return await self._requester.request(self._update, params={"id": id}, body=params)

@@ -29,7 +29,7 @@ class WebhooksResource(Collection[Webhook, Webhook]):
         method: HTTPMethod | str | Unset = UNSET,
     ) -> Webhook:
         """Create a webhook for the given event types."""
-        return await self._client._request(self._create, body=body(WebhookParams, locals()))
+        return await self._requester.request(self._create, body=body(WebhookParams, locals()))
 
     async def update(
         self,
@@ -40,6 +40,6 @@ class WebhooksResource(Collection[Webhook, Webhook]):
         method: HTTPMethod | str | Unset = UNSET,
     ) -> Webhook:
         """Change the fields passed; the others stay as they are."""
-        return await self._client._request(
+        return await self._requester.request(
             self._update, params={"id": id}, body=body(WebhookUpdateParams, locals())
         )

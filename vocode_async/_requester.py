@@ -1,0 +1,266 @@
+"""The single request path that every resource holds: options → retries → transport → decode.
+
+A :class:`Requester` is what a resource sees of the client: it sends one operation under
+the current :class:`RequestOptions` (deadline, retries, extra headers/query/body), retried
+by the operation's safety, and decodes the answer into the endpoint's model; it also
+builds pagers and streams. It sits below the client: resources import it, the client
+composes it, and it imports neither.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Coroutine, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar
+
+import attrs
+
+from ._converter import Decoder
+from ._endpoint import Endpoint
+from ._errors import APITimeoutError, VocodeError, scrub
+from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
+from ._retry import Retrier, Safety
+from ._transport import Response, Transport
+from ._types import UNSET, Query, Unset
+from .models._base import Page
+
+__all__ = ["Capture", "RequestOptions", "Requester", "decoder"]
+
+T = TypeVar("T")
+_DECODER: Decoder | None = None
+
+
+def decoder() -> Decoder:
+    """The process-wide decoder: converters are built once, their hooks generated once."""
+    global _DECODER
+    if _DECODER is None:
+        _DECODER = Decoder()
+    return _DECODER
+
+
+def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.define(eq=False)
+class Capture:
+    """Where a raw-response view records the last HTTP response it received."""
+
+    response: Response | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RequestOptions:
+    """Per-call settings, one value that flows from the resource method to the transport.
+
+    ``timeout`` bounds a whole call, retries and waits included (None: no bound);
+    ``max_retries`` caps retries of one call; ``extra_headers``/``extra_query`` go on
+    every request; ``extra_body`` is merged into JSON bodies (never sent with a GET).
+    """
+
+    timeout: float | None = attrs.field(default=60.0)
+    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    extra_headers: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
+    extra_query: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+    extra_body: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+    capture: Capture | None = attrs.field(default=None, repr=False)
+
+    @timeout.validator
+    def _check_timeout(self, _: Any, value: float | None) -> None:
+        if value is not None and not value > 0:
+            raise ValueError(f"timeout must be a positive number of seconds or None, got {value}")
+
+    def merged(
+        self,
+        *,
+        timeout: float | Unset | None = UNSET,
+        max_retries: int | Unset = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> RequestOptions:
+        """These options with some replaced; extra parts are added to the ones already set."""
+        return attrs.evolve(
+            self,
+            timeout=self.timeout if isinstance(timeout, Unset) else timeout,
+            max_retries=self.max_retries if isinstance(max_retries, Unset) else max_retries,
+            extra_headers={**self.extra_headers, **(extra_headers or {})},
+            extra_query={**self.extra_query, **(extra_query or {})},
+            extra_body={**self.extra_body, **(extra_body or {})},
+        )
+
+
+@attrs.define
+class Core:
+    """What every view of one client shares: transport, retrier, tracked tasks."""
+
+    transport: Transport
+    retrier: Retrier[Response]
+    tasks: set[asyncio.Task[Any]] = attrs.field(factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Start a task the client tracks, so closing the client can cancel it."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def close(self) -> None:
+        """Cancel in-flight prefetches, then close the transport. Idempotent."""
+        self.transport.closed = True
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel(CLOSED_MESSAGE)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await self.transport.close()
+
+
+class Requester:
+    """The one request path: a shared :class:`Core` seen through one :class:`RequestOptions`."""
+
+    __slots__ = ("core", "options")
+
+    def __init__(self, core: Core, options: RequestOptions) -> None:
+        self.core = core
+        self.options = options
+
+    def with_options(self, options: RequestOptions) -> Requester:
+        """The same core under other options."""
+        return Requester(self.core, options)
+
+    async def send(
+        self, endpoint: Endpoint[Any], *, params: Query | None = None, body: Any = None
+    ) -> Response:
+        """Send one operation with retries; the whole 2xx response."""
+        options = self.options
+        payload = self._encode(endpoint, body)
+        deadline = None if options.timeout is None else time.monotonic() + options.timeout
+        transport = self.core.transport
+        method, path = endpoint.method, endpoint.path
+        query = {**(params or {}), **options.extra_query} if options.extra_query else params
+        headers = {"Accept": endpoint.accept, **options.extra_headers}
+        fresh = endpoint.safety is Safety.UNSAFE
+
+        async def attempt() -> Response:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise APITimeoutError(
+                    f"{method} {path}: the call's {options.timeout}s deadline passed",
+                    method=method,
+                    path=path,
+                    request_sent=False,
+                )
+            return await transport.send(
+                method,
+                path,
+                params=query,
+                body=payload,
+                headers=headers,
+                timeout=remaining,
+                fresh=fresh,
+            )
+
+        try:
+            response = await self.core.retrier.run(
+                attempt,
+                safety=endpoint.safety,
+                method=method,
+                path=path,
+                max_retries=options.max_retries,
+                deadline=deadline,
+            )
+        except VocodeError as error:
+            scrub(error)
+            raise  # a bare raise leaves the scrubbed chain as it is
+        if options.capture is not None:
+            options.capture.response = response
+        return response
+
+    def _encode(self, endpoint: Endpoint[Any], body: Any) -> bytes | None:
+        extra = self.options.extra_body
+        if body is None and not (extra and endpoint.method != "GET"):
+            return None
+        return decoder().encode_request(body, extra=extra if endpoint.method != "GET" else None)
+
+    async def request(
+        self, endpoint: Endpoint[T], *, params: Query | None = None, body: Any = None
+    ) -> T:
+        """Send one operation and decode its answer into ``endpoint.response``."""
+        response = await self.send(endpoint, params=params, body=body)
+        if endpoint.response is None:
+            return None  # type: ignore[return-value]
+        decoded: T = decoder().decode(
+            response.body,
+            endpoint.response,
+            status=response.status,
+            content_type=response.content_type,
+        )
+        return decoded
+
+    async def request_json(
+        self, endpoint: Endpoint[Any], *, params: Query | None = None, json: Any = None
+    ) -> Any:
+        """Send one operation with a plain JSON body; the answer parsed (None when empty)."""
+        response = await self.send(endpoint, params=params, body=json)
+        if not response.body.strip():
+            return None
+        return decoder().parse(
+            response.body, status=response.status, content_type=response.content_type
+        )
+
+    async def stream(
+        self, endpoint: Endpoint[Any], *, params: Query | None = None, chunk_size: int = 65536
+    ) -> AsyncGenerator[bytes, None]:
+        """Stream a binary body. Not retried: a failure surfaces to the consumer as ours."""
+        transport, options = self.core.transport, self.options
+        query = {**(params or {}), **options.extra_query}
+        headers = {"Accept": endpoint.accept, **options.extra_headers}
+        # A recording can be large: it streams under the connect and read timeouts only.
+        try:
+            started = time.monotonic()
+            async with transport.open(
+                endpoint.method, endpoint.path, params=query, headers=headers
+            ) as resp:
+                if options.capture is not None:
+                    options.capture.response = Response.of(resp, b"", started)
+                async for chunk in resp.content.iter_chunked(chunk_size):
+                    yield chunk
+        except VocodeError as error:
+            scrub(error)
+            raise
+
+    def paginate(
+        self,
+        endpoint: Endpoint[Page[T]],
+        query: Mapping[str, Any],
+        *,
+        prefetch: int,
+        start_page: int,
+    ) -> AsyncPager[T]:
+        """A pager over a ``/list`` endpoint; nothing is sent until it is iterated."""
+        size = query.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"size must be a positive integer, got {size!r}")
+
+        async def fetch(page: int) -> RawPage[T]:
+            response = await self.send(endpoint, params={**query, "page": page})
+            dec = decoder()
+            status, content_type = response.status, response.content_type
+            data = dec.parse(response.body, status=status, content_type=content_type)
+
+            def decode() -> Page[T]:
+                return dec.structure(
+                    data,
+                    endpoint.response,
+                    status=status,
+                    content_type=content_type,
+                    body=response.body,
+                    page=page,
+                )
+
+            return RawPage(data, decode)
+
+        return AsyncPager(fetch, spawn=self.core.spawn, prefetch=prefetch, start_page=start_page)
