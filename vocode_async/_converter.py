@@ -30,14 +30,13 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_unstructure_fn
 
 from ._errors import ResponseDecodeError
 from ._fastgen import can_inline, make_structure_fn, tag_of
 from ._types import UNSET, Unset
-from .models._base import DefaultVariant, RequestBody, UnknownVariant
+from .models._base import DefaultVariant, Model, RequestBody, UnknownVariant, install_serializer
 
-__all__ = ["Decoder", "make_converter"]
+__all__ = ["Decoder", "decoder", "make_converter", "redact_raw"]
 
 T = TypeVar("T")
 _NoneType = type(None)
@@ -235,24 +234,47 @@ def _unstructure_request(converter: cattrs.Converter, cls: type) -> Callable[[An
 
 
 REDACTED = "<redacted>"
+# Keys whose values are taken as secret where the SDK knows no field for them (an unknown
+# account-connection kind, an unknown field): credentials, api keys, tokens, passwords...
+_SECRET_KEY = re.compile(r"(?i)api_?key|token|secret|passw|credential|auth|private_?key")
 
 
-def _secret_fields(tp: Any) -> tuple[str, ...]:
+def _secret_fields(tp: Any) -> frozenset[str]:
     if not (isinstance(tp, type) and attrs.has(tp)):
-        return ()
-    return tuple(f.name for f in attrs.fields(tp) if f.metadata.get("secret"))
+        return frozenset()
+    return frozenset(f.name for f in attrs.fields(tp) if f.metadata.get("secret"))
 
 
-def _unstructure_redacted(converter: cattrs.Converter, cls: type) -> Callable[[Any], Any]:
-    """A model with secret fields, with each secret replaced by ``<redacted>``."""
-    base: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, converter)
-    secrets = _secret_fields(cls)
+def redact_raw(value: Any) -> Any:
+    """Raw JSON with the value of every secret-looking key replaced by ``<redacted>``."""
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if _SECRET_KEY.search(str(k)) and v is not None else redact_raw(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_raw(v) for v in value]
+    return value
+
+
+def _unstructure_output(converter: cattrs.Converter, redact: bool, cls: type) -> Any:
+    """A model for people and databases: no UNSET, unknown fields kept, secrets redacted."""
+    if issubclass(cls, UnknownVariant):
+        return lambda obj: redact_raw(obj.raw) if redact else dict(obj.raw)
+    secrets = _secret_fields(cls) if redact else frozenset()
+    names = [f.name for f in attrs.fields(cls)]  # type: ignore[arg-type]
+    unstructure = converter.unstructure
 
     def hook(obj: Any) -> dict[str, Any]:
-        out: dict[str, Any] = base(obj)
-        for name in secrets:
-            if isinstance(out.get(name), str):
-                out[name] = REDACTED
+        out: dict[str, Any] = {}
+        for name in names:
+            value = getattr(obj, name)
+            if value is UNSET:
+                continue
+            out[name] = REDACTED if name in secrets and value is not None else unstructure(value)
+        extra = obj.extra_fields
+        if extra:
+            out.update(redact_raw(extra) if redact else extra)
         return out
 
     return hook
@@ -263,12 +285,13 @@ def _is_model(tp: Any) -> bool:
 
 
 def make_converter(
-    *, detailed: bool = False, requests: bool = False, redact: bool = False
+    *, detailed: bool = False, requests: bool = False, output: bool = False, redact: bool = False
 ) -> cattrs.Converter:
     """Build the converter every response goes through.
 
-    ``requests``: the one request bodies go through; ``redact``: the one for showing models
-    to people (the CLI), with third-party secrets replaced by ``<redacted>``.
+    ``requests``: the one request bodies go through; ``output``: the one behind
+    ``to_dict()`` and the CLI, with third-party secrets replaced by ``<redacted>`` when
+    ``redact``.
     """
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     if not detailed:
@@ -293,9 +316,17 @@ def make_converter(
         _is_model if requests else lambda tp: isinstance(tp, type) and issubclass(tp, RequestBody),
         functools.partial(_unstructure_request, conv),
     )
-    if redact:
+    if output:
+        conv.register_unstructure_hook_func(  # JSON-ready: plain values, not str enums
+            lambda tp: isinstance(tp, type) and issubclass(tp, enum.Enum), lambda obj: obj.value
+        )
+        conv.register_unstructure_hook_factory(  # JSON-ready: arrays, not tuples
+            lambda tp: tp is tuple or typing.get_origin(tp) is tuple,
+            lambda _: lambda obj: [conv.unstructure(x) for x in obj],
+        )
         conv.register_unstructure_hook_factory(
-            lambda tp: bool(_secret_fields(tp)), functools.partial(_unstructure_redacted, conv)
+            lambda tp: isinstance(tp, type) and attrs.has(tp) and issubclass(tp, Model),
+            functools.partial(_unstructure_output, conv, redact),
         )
     return conv
 
@@ -328,7 +359,7 @@ class Decoder:
     fast: cattrs.Converter = attrs.field(factory=make_converter)
     detailed: cattrs.Converter = attrs.field(factory=lambda: make_converter(detailed=True))
     _requests: cattrs.Converter | None = attrs.field(default=None, init=False)
-    _redacting: cattrs.Converter | None = attrs.field(default=None, init=False)
+    _outputs: dict[bool, cattrs.Converter] = attrs.field(factory=dict, init=False)
 
     def parse(self, body: bytes, *, status: int, content_type: str | None) -> Any:
         """Parse JSON, or raise :class:`ResponseDecodeError` with a sanitized excerpt."""
@@ -389,12 +420,11 @@ class Decoder:
         return self.fast.unstructure(obj)
 
     def for_output(self, obj: Any, *, secrets: bool = False) -> Any:
-        """A model as plain JSON types for people to read: secrets redacted unless asked."""
-        if secrets:
-            return self.fast.unstructure(obj)
-        if self._redacting is None:
-            self._redacting = make_converter(redact=True)
-        return self._redacting.unstructure(obj)
+        """A model as JSON-ready plain data (``to_dict``): secrets redacted unless asked."""
+        converter = self._outputs.get(secrets)
+        if converter is None:
+            converter = self._outputs[secrets] = make_converter(output=True, redact=not secrets)
+        return converter.unstructure(obj)
 
     def encode_request(self, body: Any, *, extra: Mapping[str, Any] | None = None) -> bytes:
         """A request body as JSON bytes: nothing UNSET, no optional field left at None.
@@ -413,3 +443,17 @@ class Decoder:
     def dumps(self, obj: Any) -> bytes:
         """Encode a model as JSON bytes."""
         return orjson.dumps(self.fast.unstructure(obj))
+
+
+_DECODER: Decoder | None = None
+
+
+def decoder() -> Decoder:
+    """The process-wide decoder: converters are built once, their hooks generated once."""
+    global _DECODER
+    if _DECODER is None:
+        _DECODER = Decoder()
+    return _DECODER
+
+
+install_serializer(lambda model, reveal: decoder().for_output(model, secrets=reveal))

@@ -18,12 +18,14 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import datetime, timezone
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import cattrs
 
 from ._types import Unset
+from .models._base import Model
 
 __all__ = ["can_inline", "make_structure_fn", "tag_of"]
 
@@ -149,9 +151,10 @@ def _setter(cls: type, name: str) -> Any:
 def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
     """Compile the structure function of ``cls``."""
     hints = typing.get_type_hints(cls)
+    fields = attrs.fields(cls)
     env: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_MISSING": _MISSING}
-    body = ["def structure(o, _):", "  get = o.get", "  obj = _new(_cls)"]
-    for i, field in enumerate(attrs.fields(cls)):
+    body = ["def structure(o, _):", "  get = o.get", "  obj = _new(_cls)", "  m = 0"]
+    for i, field in enumerate(fields):
         var = f"v{i}"
         lines = _field_lines(converter, hints[field.name], i, env)
         env[f"s{i}"] = _setter(cls, field.name)
@@ -161,10 +164,15 @@ def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, 
         else:
             env[f"d{i}"] = field.default
             body.append(f"  {var} = get({field.name!r}, _MISSING)")
-            body.append(f"  if {var} is _MISSING: {var} = d{i}")
+            body.append(f"  if {var} is _MISSING: {var} = d{i}; m += 1")
             body.append("  else:")
             body += [f"    {line}" for line in lines]
         body.append(f"  s{i}(obj, {var})")
+    if issubclass(cls, Model):  # keys the model does not know are kept, not dropped
+        env["_known"], env["_keep"] = frozenset(f.name for f in fields), _setter(cls, "_extra")
+        env["_proxy"] = MappingProxyType
+        body.append(f"  if len(o) + m != {len(fields)}:")
+        body.append("    _keep(obj, _proxy({k: x for k, x in o.items() if k not in _known}))")
     body.append("  return obj")
     source = "\n".join(body)
     exec(compile(source, f"<vocode_async structure {cls.__qualname__}>", "exec"), env)

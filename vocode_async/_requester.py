@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._converter import Decoder
+from ._converter import decoder
 from ._endpoint import Endpoint
 from ._errors import APITimeoutError, VocodeError, scrub
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
@@ -26,18 +26,9 @@ from ._transport import Response, Transport
 from ._types import UNSET, Query, Unset
 from .models._base import Page
 
-__all__ = ["Capture", "RequestOptions", "Requester", "decoder"]
+__all__ = ["Capture", "Core", "RequestOptions", "Requester"]
 
 T = TypeVar("T")
-_DECODER: Decoder | None = None
-
-
-def decoder() -> Decoder:
-    """The process-wide decoder: converters are built once, their hooks generated once."""
-    global _DECODER
-    if _DECODER is None:
-        _DECODER = Decoder()
-    return _DECODER
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:

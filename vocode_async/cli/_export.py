@@ -21,7 +21,7 @@ import attrs
 import orjson
 
 from .._client import AsyncVocode
-from .._requester import decoder as _decoder
+from .._converter import decoder as _decoder
 from ._progress import Progress
 
 __all__ = ["CSV_COLUMNS", "Checkpoint", "ExportOptions", "export_calls"]

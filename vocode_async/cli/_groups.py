@@ -14,8 +14,8 @@ from typing import Any
 import click
 import orjson
 
+from .._converter import decoder as _decoder
 from .._pagination import AsyncPager
-from .._requester import decoder as _decoder
 from ._options import Settings, api_command, open_client, run
 
 __all__ = ["GROUPS", "add_call_verbs", "add_group_commands", "add_usage"]

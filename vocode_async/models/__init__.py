@@ -1,6 +1,6 @@
 """Typed models of the Vocode API, one module per group."""
 
-from ._base import DefaultVariant, Page, RequestBody, UnknownVariant
+from ._base import DefaultVariant, Model, Page, RequestBody, UnknownVariant
 from .account_connections import (
     AccountConnection,
     AccountConnectionParams,
@@ -177,6 +177,7 @@ __all__ = [
     "InterruptSensitivity",
     "Language",
     "LinkPhoneNumberRequest",
+    "Model",
     "NormalizedAgent",
     "NormalizedCall",
     "NormalizedPhoneNumber",

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 import attrs
+import orjson
 
-__all__ = ["DefaultVariant", "Page", "RequestBody", "UnknownVariant"]
+__all__ = ["DefaultVariant", "Model", "Page", "RequestBody", "UnknownVariant"]
 
 T = TypeVar("T")
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+Serializer = Callable[[Any, bool], Any]
+_serializer: list[Serializer] = []  # installed by the converter, which sits above the models
+
+
+def install_serializer(serialize: Serializer) -> None:
+    """Let models serialize themselves through ``serialize(model, reveal_secrets)``."""
+    _serializer[:] = [serialize]
 
 
 def secret(default: Any = attrs.NOTHING) -> Any:
@@ -17,13 +27,46 @@ def secret(default: Any = attrs.NOTHING) -> Any:
     return attrs.field(default=default, repr=False, metadata={"secret": True})
 
 
-class RequestBody:
+class Model:
+    """What every model can do: serialize itself, and keep the fields it does not know.
+
+    The API adds fields faster than any spec: a key of an answer that the model has no
+    field for is kept, raw, in :attr:`extra_fields` and written back by :meth:`to_dict`.
+    """
+
+    __slots__ = ("_extra",)
+
+    @property
+    def extra_fields(self) -> Mapping[str, Any]:
+        """The answer's keys this model does not know, with their raw JSON values (read-only).
+
+        Empty for models built in code or decoded from an answer with no unknown key.
+        """
+        extra: Mapping[str, Any] = getattr(self, "_extra", _NO_EXTRA)
+        return extra
+
+    def to_dict(self, *, reveal_secrets: bool = False) -> dict[str, Any]:
+        """This model as JSON-ready plain data: ISO 8601 times, enum values, no ``UNSET``.
+
+        Secrets (and unknown fields whose names look secret) are ``"<redacted>"`` unless
+        ``reveal_secrets=True``; decoding that output gives back an equal model.
+        """
+        data: dict[str, Any] = _serializer[0](self, reveal_secrets)
+        return data
+
+    def to_json(self, *, reveal_secrets: bool = False, indent: bool = False) -> str:
+        """:meth:`to_dict` as a JSON string (``indent``: two spaces a level)."""
+        option = orjson.OPT_INDENT_2 if indent else 0
+        return orjson.dumps(self.to_dict(reveal_secrets=reveal_secrets), option=option).decode()
+
+
+class RequestBody(Model):
     """Marks a request body: the converter omits every field left ``UNSET``."""
 
     __slots__ = ()
 
 
-class DefaultVariant:
+class DefaultVariant(Model):
     """Marks the tagged-union member an object without a ``type`` tag decodes as.
 
     Only where the spec makes the tag optional (telephony metadata); elsewhere a missing
@@ -34,7 +77,7 @@ class DefaultVariant:
 
 
 @attrs.frozen(kw_only=True)
-class UnknownVariant:
+class UnknownVariant(Model):
     """A tagged-union member whose ``type`` this SDK does not know yet.
 
     The API adds variants over time; rather than fail, the object keeps its tag and the
@@ -46,7 +89,7 @@ class UnknownVariant:
 
 
 @attrs.frozen(kw_only=True)
-class Page(Generic[T]):
+class Page(Model, Generic[T]):
     """One page of a listing, as the API returns it."""
 
     items: tuple[T, ...]

@@ -12,7 +12,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody, UnknownVariant, secret
+from ._base import Model, RequestBody, UnknownVariant, secret
 
 __all__ = [
     "AccountConnection",
@@ -33,7 +33,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class TwilioCredentials:
+class TwilioCredentials(Model):
     """A Twilio account's credentials; the auth token never appears in a repr."""
 
     twilio_account_sid: str
@@ -41,14 +41,14 @@ class TwilioCredentials:
 
 
 @attrs.frozen(kw_only=True)
-class OpenAICredentials:
+class OpenAICredentials(Model):
     """An OpenAI key; it never appears in a repr."""
 
     openai_api_key: str = secret()
 
 
 @attrs.frozen(kw_only=True)
-class TwilioAccountConnection:
+class TwilioAccountConnection(Model):
     """A connected Twilio account."""
 
     id: str
@@ -60,7 +60,7 @@ class TwilioAccountConnection:
 
 
 @attrs.frozen(kw_only=True)
-class OpenAIAccountConnection:
+class OpenAIAccountConnection(Model):
     """A connected OpenAI account."""
 
     id: str

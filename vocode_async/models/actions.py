@@ -13,7 +13,7 @@ from typing import Any, Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody, UnknownVariant
+from ._base import Model, RequestBody, UnknownVariant
 
 __all__ = [
     "Action",
@@ -55,19 +55,19 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class EmptyActionConfig:
+class EmptyActionConfig(Model):
     """The config of actions that take none."""
 
 
 @attrs.frozen(kw_only=True)
-class TransferCallConfig:
+class TransferCallConfig(Model):
     """Where to transfer the call."""
 
     phone_number: str
 
 
 @attrs.frozen(kw_only=True)
-class AddToConferenceConfig:
+class AddToConferenceConfig(Model):
     """Whom to add to a conference, and whether to hold the caller meanwhile."""
 
     phone_number: str
@@ -75,7 +75,7 @@ class AddToConferenceConfig:
 
 
 @attrs.frozen(kw_only=True)
-class ExternalActionConfig:
+class ExternalActionConfig(Model):
     """An action served by your own HTTP endpoint; ``input_schema`` is a JSON schema."""
 
     name: str
@@ -91,12 +91,12 @@ class ExternalActionConfig:
 
 
 @attrs.frozen(kw_only=True)
-class FunctionCallActionTriggerConfig:
+class FunctionCallActionTriggerConfig(Model):
     """The config of a function-call trigger (none today)."""
 
 
 @attrs.frozen(kw_only=True)
-class PhraseTrigger:
+class PhraseTrigger(Model):
     """A phrase that fires an action when its conditions hold."""
 
     phrase: str
@@ -104,14 +104,14 @@ class PhraseTrigger:
 
 
 @attrs.frozen(kw_only=True)
-class PhraseBasedActionTriggerConfig:
+class PhraseBasedActionTriggerConfig(Model):
     """The phrases of a phrase-based trigger."""
 
     phrase_triggers: tuple[PhraseTrigger, ...]
 
 
 @attrs.frozen(kw_only=True)
-class FunctionCallActionTrigger:
+class FunctionCallActionTrigger(Model):
     """The LLM decides when to call the action (the default)."""
 
     config: FunctionCallActionTriggerConfig | None = None
@@ -119,7 +119,7 @@ class FunctionCallActionTrigger:
 
 
 @attrs.frozen(kw_only=True)
-class PhraseBasedActionTrigger:
+class PhraseBasedActionTrigger(Model):
     """The action fires when the caller says a phrase."""
 
     config: PhraseBasedActionTriggerConfig
@@ -138,7 +138,7 @@ _DEFAULT_TRIGGER = FunctionCallActionTrigger(config=FunctionCallActionTriggerCon
 
 
 @attrs.frozen(kw_only=True)
-class _ActionBase:
+class _ActionBase(Model):
     id: str
     user_id: str
     action_trigger: ActionTrigger = _DEFAULT_TRIGGER

@@ -12,7 +12,7 @@ import enum
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody
+from ._base import Model, RequestBody
 from .account_connections import OpenAIAccountConnection
 from .actions import Action, ActionParams, ActionUpdateParams
 from .prompts import Prompt, PromptParams, PromptUpdateParams
@@ -59,7 +59,7 @@ class InterruptSensitivity(str, enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class _AgentSettings:
+class _AgentSettings(Model):
     """The plain settings every agent shape shares (response side)."""
 
     name: str | None = None

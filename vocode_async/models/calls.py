@@ -16,7 +16,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import DefaultVariant, RequestBody, UnknownVariant
+from ._base import DefaultVariant, Model, RequestBody, UnknownVariant
 from .account_connections import TwilioAccountConnection
 from .agents import Agent, CreateCallAgentParams
 
@@ -95,7 +95,7 @@ class VonageTelephonyMetadata(DefaultVariant):
 
 
 @attrs.frozen(kw_only=True)
-class TwilioTelephonyMetadata:
+class TwilioTelephonyMetadata(Model):
     """Carrier metadata of a Twilio call."""
 
     type: Literal["telephony_metadata_twilio"] = "telephony_metadata_twilio"
@@ -115,7 +115,7 @@ TelephonyMetadata = VonageTelephonyMetadata | TwilioTelephonyMetadata | UnknownT
 
 
 @attrs.frozen(kw_only=True)
-class _CallFields:
+class _CallFields(Model):
     """The fields a list item and a full call share."""
 
     id: str

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody
+from ._base import Model, RequestBody
 from .account_connections import TwilioAccountConnection
 from .agents import Agent, AgentUpdateParams
 
@@ -21,7 +21,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class _NumberFields:
+class _NumberFields(Model):
     id: str
     user_id: str
     number: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody
+from ._base import Model, RequestBody
 
 __all__ = [
     "CollectField",
@@ -18,7 +18,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class CollectField:
+class CollectField(Model):
     """A field the agent asks the caller for (``field_type`` e.g. ``field_type_email``)."""
 
     field_type: str
@@ -28,7 +28,7 @@ class CollectField:
 
 
 @attrs.frozen(kw_only=True)
-class PromptTemplate:
+class PromptTemplate(Model):
     """A reusable prompt template and the context keys it needs."""
 
     id: str
@@ -38,7 +38,7 @@ class PromptTemplate:
 
 
 @attrs.frozen(kw_only=True)
-class Prompt:
+class Prompt(Model):
     """A full prompt (``get``, ``create``, ``update``, or inside an agent)."""
 
     id: str
@@ -50,7 +50,7 @@ class Prompt:
 
 
 @attrs.frozen(kw_only=True)
-class NormalizedPrompt:
+class NormalizedPrompt(Model):
     """A prompt as listed: ``prompt_template`` is an id."""
 
     id: str

@@ -6,6 +6,8 @@ import enum
 
 import attrs
 
+from ._base import Model
+
 __all__ = ["PlanType", "Usage"]
 
 
@@ -19,7 +21,7 @@ class PlanType(str, enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class Usage:
+class Usage(Model):
     """Minutes used this month against the plan's limit (``None``: no limit)."""
 
     user_id: str

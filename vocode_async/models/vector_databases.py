@@ -7,7 +7,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody, secret
+from ._base import Model, RequestBody, secret
 
 __all__ = [
     "PineconeVectorDatabase",
@@ -18,7 +18,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class PineconeVectorDatabase:
+class PineconeVectorDatabase(Model):
     """A Pinecone index; ``api_key`` never appears in a repr."""
 
     id: str

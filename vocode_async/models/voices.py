@@ -11,7 +11,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody, UnknownVariant, secret
+from ._base import Model, RequestBody, UnknownVariant, secret
 
 __all__ = [
     "AzureVoice",
@@ -34,7 +34,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class _Owned:
+class _Owned(Model):
     id: str
     user_id: str
 

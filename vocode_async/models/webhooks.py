@@ -7,7 +7,7 @@ import enum
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import RequestBody
+from ._base import Model, RequestBody
 
 __all__ = ["EventType", "HTTPMethod", "Webhook", "WebhookParams", "WebhookUpdateParams"]
 
@@ -33,7 +33,7 @@ class HTTPMethod(str, enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class Webhook:
+class Webhook(Model):
     """A webhook."""
 
     id: str
