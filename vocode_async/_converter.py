@@ -280,6 +280,10 @@ def _unstructure_output(converter: cattrs.Converter, redact: bool, cls: type) ->
     return hook
 
 
+def _is_tuple(tp: Any) -> bool:
+    return tp is tuple or typing.get_origin(tp) is tuple
+
+
 def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and attrs.has(tp) and not issubclass(tp, UnknownVariant)
 
@@ -321,7 +325,7 @@ def make_converter(
             lambda tp: isinstance(tp, type) and issubclass(tp, enum.Enum), lambda obj: obj.value
         )
         conv.register_unstructure_hook_factory(  # JSON-ready: arrays, not tuples
-            lambda tp: tp is tuple or typing.get_origin(tp) is tuple,
+            _is_tuple,
             lambda _: lambda obj: [conv.unstructure(x) for x in obj],
         )
         conv.register_unstructure_hook_factory(

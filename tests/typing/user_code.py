@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from vocode_async import UNSET, AsyncVocode, NotFoundError, OutcomeUnknownError
+import aiohttp
+
+from vocode_async import (
+    UNSET,
+    AsyncVocode,
+    NotFoundError,
+    OutcomeUnknownError,
+    RawResponse,
+    RequestOptions,
+    raw_response,
+)
 from vocode_async.models import (
     Action,
     Agent,
@@ -80,6 +93,45 @@ async def groups(client: AsyncVocode) -> None:
             await client.account_connections.add_to_steering_pool(connection.id, phone_number="+1")
     usage: Usage = await client.usage.get()
     print(usage.monthly_usage_minutes)
+
+
+async def escape_hatches(client: AsyncVocode) -> None:
+    view: AsyncVocode = client.with_options(
+        timeout=5.0,
+        extra_headers={"X-Trace": "1"},
+        extra_query={"debug": "1"},
+        extra_body={"llm_fallback": {"provider": "openai"}},
+    )
+    options: RequestOptions = view.options
+    print(options.timeout)
+    raw: RawResponse[Call] = await raw_response(client.calls.get)("id")
+    call: Call = raw.parse()
+    print(raw.status, raw.request_id, raw.elapsed.total_seconds(), raw.headers.get("x"))
+    listed: RawResponse[Page[NormalizedCall]] = await raw_response(client.calls.list)(size=5)
+    print(listed.parse().items)
+    loose: RawResponse[Any] = await client.calls.with_raw_response.get("id")
+    print(loose.status)
+    data: dict[str, Any] = call.to_dict()
+    text: str = call.to_json(reveal_secrets=True, indent=True)
+    unknown: Mapping[str, Any] = call.extra_fields
+    print(data, text, unknown)
+    anything: Any = await client.request("POST", "/v1/new/thing", json={"a": 1}, unsafe=False)
+    print(anything)
+
+
+async def configured() -> None:
+    trace = aiohttp.TraceConfig()
+    async with AsyncVocode(
+        api_key="k",
+        default_headers={"X-Team": "a"},
+        proxy="http://proxy.internal:3128",
+        ssl=ssl.create_default_context(),
+        trust_env=False,
+        trace_configs=[trace],
+        max_connections=10,
+        max_connections_per_host=5,
+    ) as client:
+        await escape_hatches(client)
 
 
 if __name__ == "__main__":
