@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests import spec
 from vocode_async import ResponseDecodeError
 from vocode_async._converter import Decoder
 from vocode_async.models import (
@@ -24,8 +24,6 @@ from vocode_async.models import (
     UnknownTelephonyMetadata,
 )
 from vocode_async.testing import Store
-
-from .conftest import spec_path
 
 DECODER = Decoder()
 ITEM: dict[str, Any] = {
@@ -195,10 +193,7 @@ def test_secrets_never_in_repr() -> None:
 
 
 def test_models_cover_the_spec_call_schemas() -> None:
-    path = spec_path()
-    if path is None:
-        pytest.skip("../shared/vocode-openapi.json not found (set VOCODE_OPENAPI_SPEC)")
-    schemas = json.loads(path.read_text())["components"]["schemas"]
+    schemas = spec.schemas(newer=False)
     for name, cls in (("Call", Call), ("NormalizedCall", NormalizedCall)):
         spec_fields = set(schemas[name]["properties"])
         ours = {a.name for a in cls.__attrs_attrs__}

@@ -248,7 +248,7 @@ async def test_status_fault_with_a_rate_is_deterministic(http: aiohttp.ClientSes
     counts = []
     for _ in range(2):
         async with FakeVocodeServer(api_key=API_KEY, calls=5, seed=11) as srv:
-            srv.faults.add(Fault.parse("status:status=500,rate=0.3"))
+            srv.faults.add(Fault.parse("status:status=500,rate=0.3,times=unlimited"))
             statuses = [(await call(http, srv, "GET", "/v1/usage"))[0] for _ in range(100)]
             counts.append(statuses.count(500))
             assert set(statuses) == {200, 500}
@@ -318,8 +318,11 @@ def test_fault_parse_errors_name_the_problem() -> None:
         FaultKind.LATENCY,
         0.05,
         0.01,
-        None,
+        Fault().times,  # one default for both spellings: once
     )
+    assert Fault.parse("reset:times=unlimited").times is None
+    with pytest.raises(ValueError, match="bad value for fault option 'status': 'abc'"):
+        Fault.parse("status:status=abc")
 
 
 async def test_pytest_fixture(fake_vocode: FakeVocodeServer, http: aiohttp.ClientSession) -> None:

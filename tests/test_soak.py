@@ -20,12 +20,12 @@ CALLS = 200_000
 KEY = "soak-key"
 # 5% of the walk's requests fail transiently, in five kinds; 0.5% insert a call first.
 FAULTS = [
-    "status:status=500,rate=0.01,query.size=100",
-    "html_502:rate=0.01,query.size=100",
-    "status:status=503,rate=0.01,query.size=100",
-    "rate_limit:retry_after=0,rate=0.01,query.size=100",
-    "reset:rate=0.01,query.size=100",
-    "drift_insert:rate=0.005,query.size=100",
+    "status:status=500,rate=0.01,query.size=100,times=unlimited",
+    "html_502:rate=0.01,query.size=100,times=unlimited",
+    "status:status=503,rate=0.01,query.size=100,times=unlimited",
+    "rate_limit:retry_after=0,rate=0.01,query.size=100,times=unlimited",
+    "reset:rate=0.01,query.size=100,times=unlimited",
+    "drift_insert:rate=0.005,query.size=100,times=unlimited",
 ]
 
 

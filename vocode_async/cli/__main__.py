@@ -1,5 +1,5 @@
 """``python -m vocode_async.cli``."""
 
-from . import main
+from . import console
 
-main()
+console()

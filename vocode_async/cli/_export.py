@@ -155,6 +155,29 @@ async def export_calls(
         state = Checkpoint(options=options)
         part.write_bytes(_csv([], header=True) if options.format == "csv" else b"")
         state.offset = part.stat().st_size
+    try:
+        await _write(client, part, ckpt, state, prefetch=prefetch, progress=progress)
+    except BaseException:
+        if not ckpt.exists():  # nothing saved: leave no empty part file behind
+            part.unlink(missing_ok=True)
+        raise
+    os.replace(part, out)
+    with contextlib.suppress(FileNotFoundError):
+        ckpt.unlink()
+    progress.finish()
+    return state.count
+
+
+async def _write(
+    client: AsyncVocode,
+    part: Path,
+    ckpt: Path,
+    state: Checkpoint,
+    *,
+    prefetch: int,
+    progress: Progress,
+) -> None:
+    """Append every page from the checkpoint on to ``part``, saving a checkpoint per page."""
     encode, to_output = ENCODERS[state.options.format], _decoder().for_output
     progress.start(done=state.count)
     with part.open("r+b") as fh:
@@ -180,8 +203,3 @@ async def export_calls(
                 state.last_ids = [c.id for c in page.items]
                 state.save(ckpt)
                 progress.advance(len(items), total=page.total, estimated=page.total_is_estimated)
-    os.replace(part, out)
-    with contextlib.suppress(FileNotFoundError):
-        ckpt.unlink()
-    progress.finish()
-    return state.count

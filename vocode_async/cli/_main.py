@@ -43,7 +43,7 @@ add_call_verbs(_GROUPS["calls"])
 add_usage(main)
 
 
-@_GROUPS["calls"].command("export")
+@_GROUPS["calls"].command("export", short_help="Export every call to JSON Lines or CSV.")
 @click.option(
     "--out",
     required=True,
@@ -82,6 +82,10 @@ def export(
 ) -> None:
     """Export every call as JSON Lines or CSV, with progress; resumable after an interruption."""
     target = out.resolve()
+    if not target.parent.is_dir():
+        raise click.BadParameter(
+            f"cannot write {out}: directory {target.parent} does not exist", param_hint="--out"
+        )
     options = ExportOptions(format=fmt, size=size, sort_column=sort_column, sort_desc=sort_desc)
     previous = resume_state(target) if resume else None
     if previous is not None:
@@ -132,9 +136,9 @@ def _faults(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
-@main.command()
+@main.command(short_help="Serve the fake Vocode API (for tests and demos).")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--api-key", default="test-key", show_default=True)
 @click.option("--calls", "n_calls", default=1000, show_default=True, type=click.IntRange(0))
 @click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0))
@@ -153,7 +157,8 @@ def _faults(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
     multiple=True,
     callback=_faults,
     metavar="KIND[:key=value,...]",
-    help="Inject a fault (repeatable), e.g. 'status:status=500,rate=0.05', "
+    help="Inject a fault (repeatable; once unless times=N or times=unlimited), e.g. "
+    "'status:status=500,rate=0.05,times=unlimited', "
     "'rate_limit:path=/v1/calls/list,retry_after=2', 'reset:rate=0.01', 'html_502:times=3'.",
 )
 def serve(

@@ -9,10 +9,11 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
-from .._client import AsyncVocode
+from .._client import DEFAULT_BASE_URL, AsyncVocode
 from .._errors import ConfigError, VocodeError
 from ..testing import FakeVocodeServer
 
@@ -22,34 +23,85 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 DEMO_CALLS = 10_000
 NO_KEY = "no API key: pass --api-key, set VOCODE_API_KEY, or try --demo for the embedded fake"
+# The client's errors name its keywords; the command's user knows these options instead.
+_OPTION_OF = {
+    "pass allow_insecure_http=True": "pass --allow-insecure-http",
+    "pass AsyncVocode(api_key=...)": "pass --api-key",
+}
 
 
 class Settings:
     """The connection options of one command."""
 
-    def __init__(self, api_key: str | None, base_url: str | None, demo: bool, debug: bool) -> None:
+    def __init__(
+        self,
+        api_key: str | None,
+        base_url: str | None,
+        demo: bool,
+        debug: bool,
+        allow_insecure_http: bool = False,
+    ) -> None:
         self.api_key, self.base_url, self.demo, self.debug = api_key, base_url, demo, debug
+        self.allow_insecure_http = allow_insecure_http
 
     def __repr__(self) -> str:  # never the key
         return f"Settings(base_url={self.base_url!r}, demo={self.demo})"
 
 
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse, as a usage error naming the problem, a base URL no request could use."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: the port must be 0 to 65535") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host")
+    if parts.path.rstrip("/").endswith("/v1"):
+        root = f"{parts.scheme}://{parts.netloc}"
+        raise click.BadParameter(f"{value!r}: leave out /v1 (the commands add it): {root}")
+    return value
+
+
 def api_command(func: F) -> F:
-    """Add --api-key, --base-url, --demo and --debug; pass them on as ``settings``."""
+    """Add --api-key, --base-url, --demo, --debug and --allow-insecure-http (``settings``)."""
 
     @click.option("--api-key", envvar="VOCODE_API_KEY", help="API key (default: $VOCODE_API_KEY).")
-    @click.option("--base-url", envvar="VOCODE_BASE_URL", help="API base URL.")
     @click.option(
-        "--demo", is_flag=True, help=f"Use an embedded fake Vocode ({DEMO_CALLS:,} calls)."
+        "--base-url",
+        envvar="VOCODE_BASE_URL",
+        callback=_base_url,
+        help=f"API root, without /v1 (default: $VOCODE_BASE_URL, else {DEFAULT_BASE_URL}).",
+    )
+    @click.option(
+        "--demo",
+        is_flag=True,
+        help=f"Use an embedded fake Vocode ({DEMO_CALLS:,} calls); no key or base URL.",
     )
     @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+    @click.option(
+        "--allow-insecure-http",
+        is_flag=True,
+        help="Send the key over plain http to a host other than loopback.",
+    )
     @functools.wraps(func)
     def wrapper(
-        api_key: str | None, base_url: str | None, demo: bool, debug: bool, **kwargs: Any
+        api_key: str | None,
+        base_url: str | None,
+        demo: bool,
+        debug: bool,
+        allow_insecure_http: bool,
+        **kwargs: Any,
     ) -> Any:
+        source = click.get_current_context().get_parameter_source("base_url")
+        if demo and source is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError("--demo serves an embedded fake: drop --base-url or --demo")
         if not demo and not api_key:
             raise click.UsageError(NO_KEY)
-        return func(settings=Settings(api_key, base_url, demo, debug), **kwargs)
+        settings = Settings(api_key, base_url, demo, debug, allow_insecure_http)
+        return func(settings=settings, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -58,7 +110,11 @@ def api_command(func: F) -> F:
 async def open_client(settings: Settings) -> AsyncIterator[AsyncVocode]:
     """A client of the real API, or of an embedded fake with ``--demo``."""
     if not settings.demo:
-        async with AsyncVocode(api_key=settings.api_key, base_url=settings.base_url) as client:
+        async with AsyncVocode(
+            api_key=settings.api_key,
+            base_url=settings.base_url,
+            allow_insecure_http=settings.allow_insecure_http,
+        ) as client:
             yield client
         return
     fake = FakeVocodeServer(api_key="demo-key", calls=DEMO_CALLS, seed=0)
@@ -81,7 +137,7 @@ def run(
     try:
         return asyncio.run(job())  # type: ignore[arg-type]
     except ConfigError as exc:
-        _fail(exc, 2, debug)
+        _fail(_for_the_command(exc), 2, debug)
     except VocodeError as exc:
         _fail(exc, 1, debug, hint())
     except KeyboardInterrupt:
@@ -92,6 +148,14 @@ def run(
         sys.exit(0)
     except OSError as exc:  # a file we were told to write
         _fail(exc, 1, debug)
+
+
+def _for_the_command(exc: ConfigError) -> ConfigError:
+    """The client's configuration error, worded with this command's options."""
+    text = str(exc)
+    for keyword, option in _OPTION_OF.items():
+        text = text.replace(keyword, option)
+    return exc if text == str(exc) else ConfigError(text)
 
 
 def _say(line: str, hint: str | None) -> None:

@@ -1,6 +1,6 @@
 """Typed models of the Vocode API, one module per group."""
 
-from ._base import DefaultVariant, Model, Page, RequestBody, UnknownVariant
+from ._base import ApiEnum, DefaultVariant, Model, Page, RequestBody, UnknownVariant
 from .account_connections import (
     AccountConnection,
     AccountConnectionParams,
@@ -143,6 +143,7 @@ __all__ = [
     "Agent",
     "AgentParams",
     "AgentUpdateParams",
+    "ApiEnum",
     "AzureVoice",
     "AzureVoiceParams",
     "AzureVoiceUpdateParams",

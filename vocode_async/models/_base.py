@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
@@ -9,7 +10,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import orjson
 
-__all__ = ["DefaultVariant", "Model", "Page", "RequestBody", "UnknownVariant"]
+__all__ = ["ApiEnum", "DefaultVariant", "Model", "Page", "RequestBody", "UnknownVariant"]
 
 T = TypeVar("T")
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
@@ -25,6 +26,17 @@ def install_serializer(serialize: Serializer) -> None:
 def secret(default: Any = attrs.NOTHING) -> Any:
     """A field holding a third-party secret: never in a repr, redacted in CLI output."""
     return attrs.field(default=default, repr=False, metadata={"secret": True})
+
+
+class ApiEnum(str, enum.Enum):
+    """An enum of the API's string values that prints as its value: ``print(call.status)``
+    shows ``ended``, as does an f-string (the repr stays ``<CallStatus.ENDED: 'ended'>``)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self.value), format_spec)
 
 
 class Model:

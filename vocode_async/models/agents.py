@@ -7,12 +7,10 @@ object may be given as the id of an existing one or as parameters for a new one.
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import Model, RequestBody
+from ._base import ApiEnum, Model, RequestBody
 from .account_connections import OpenAIAccountConnection
 from .actions import Action, ActionParams, ActionUpdateParams
 from .prompts import Prompt, PromptParams, PromptUpdateParams
@@ -35,7 +33,7 @@ __all__ = [
 ]
 
 
-class Language(str, enum.Enum):
+class Language(ApiEnum):
     """Languages an agent can speak (open: unknown values decode as plain strings)."""
 
     EN = "en"
@@ -51,7 +49,7 @@ class Language(str, enum.Enum):
     KO = "ko"
 
 
-class InterruptSensitivity(str, enum.Enum):
+class InterruptSensitivity(ApiEnum):
     """How readily the agent lets itself be interrupted."""
 
     LOW = "low"

@@ -8,7 +8,6 @@ sent epoch seconds (newer list items) or ISO strings (single calls).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
@@ -16,7 +15,7 @@ from typing import Literal
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import DefaultVariant, Model, RequestBody, UnknownVariant
+from ._base import ApiEnum, DefaultVariant, Model, RequestBody, UnknownVariant
 from .account_connections import TwilioAccountConnection
 from .agents import Agent, CreateCallAgentParams
 
@@ -37,7 +36,7 @@ __all__ = [
 ]
 
 
-class CallStatus(str, enum.Enum):
+class CallStatus(ApiEnum):
     """Where a call is in its life."""
 
     NOT_STARTED = "not_started"
@@ -46,14 +45,14 @@ class CallStatus(str, enum.Enum):
     ENDED = "ended"
 
 
-class HumanDetectionResult(str, enum.Enum):
+class HumanDetectionResult(ApiEnum):
     """Whether a human answered."""
 
     HUMAN = "human"
     NO_HUMAN = "no_human"
 
 
-class CallStage(str, enum.Enum):
+class CallStage(ApiEnum):
     """How far the call got."""
 
     CREATED = "created"
@@ -62,7 +61,7 @@ class CallStage(str, enum.Enum):
     TRANSFER_SUCCESSFUL = "transfer_successful"
 
 
-class CallStageOutcome(str, enum.Enum):
+class CallStageOutcome(ApiEnum):
     """How the call's last stage ended."""
 
     HUMAN_UNANSWERED = "human_unanswered"
@@ -73,14 +72,14 @@ class CallStageOutcome(str, enum.Enum):
     TRANSFER_DISCONNECTED = "transfer_disconnected"
 
 
-class TelephonyProvider(str, enum.Enum):
+class TelephonyProvider(ApiEnum):
     """The carrier that placed the call."""
 
     VONAGE = "vonage"
     TWILIO = "twilio"
 
 
-class OnNoHumanAnswer(str, enum.Enum):
+class OnNoHumanAnswer(ApiEnum):
     """What the agent does when no human picks up."""
 
     CONTINUE = "continue"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
-from ._base import Model
+from ._base import ApiEnum, Model
 
 __all__ = ["PlanType", "Usage"]
 
 
-class PlanType(str, enum.Enum):
+class PlanType(ApiEnum):
     """The account's plan (open: new plans decode as plain strings)."""
 
     FREE = "plan_free"

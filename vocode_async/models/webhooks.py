@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
 from .._types import UNSET, Unset
-from ._base import Model, RequestBody
+from ._base import ApiEnum, Model, RequestBody
 
 __all__ = ["EventType", "HTTPMethod", "Webhook", "WebhookParams", "WebhookUpdateParams"]
 
 
-class EventType(str, enum.Enum):
+class EventType(ApiEnum):
     """An event a webhook subscribes to (open: new kinds decode as plain strings)."""
 
     MESSAGE = "event_message"
@@ -25,7 +23,7 @@ class EventType(str, enum.Enum):
     HUMAN_DETECTION = "event_human_detection"
 
 
-class HTTPMethod(str, enum.Enum):
+class HTTPMethod(ApiEnum):
     """How the webhook is called."""
 
     GET = "GET"

@@ -29,8 +29,8 @@ class FaultKind(enum.Enum):
 class Fault:
     """One rule. It matches a request by method, path and a subset of its query.
 
-    ``skip`` matching requests pass first; then ``times`` of them get the fault
-    (``None``: every one after the skipped), each with probability ``rate`` drawn from the
+    ``skip`` matching requests pass first; then ``times`` of them get the fault (default
+    1: once; ``None``: every one after the skipped), each with probability ``rate`` drawn from the
     server's seeded generator (so a run is repeatable). ``path=None`` matches every route.
     A ``LATENCY`` fault waits ``delay`` plus up to ``jitter`` seconds.
     """
@@ -75,11 +75,12 @@ class Fault:
 
         KIND is a :class:`FaultKind` value, or a shorthand: ``rate_limit`` (429 with
         Retry-After), ``unavailable`` (503 with Retry-After), ``html_502`` (a proxy's HTML
-        page). Keys: path, method, status, rate, times (default: unlimited), skip,
-        delay_ms, jitter_ms, retry_after. E.g. ``status:status=500,rate=0.05``.
+        page). Keys: path, method, status, rate, times (default 1, as :class:`Fault`;
+        ``unlimited`` for every matching request), skip, delay_ms, jitter_ms, retry_after,
+        ``query.NAME``. E.g. ``status:status=500,rate=0.05,times=unlimited``.
         """
         name, _, rest = text.partition(":")
-        fields: dict[str, Any] = {"times": None}
+        fields: dict[str, Any] = {}
         fields.update(_SHORTHANDS.get(name, {}))
         if name not in _SHORTHANDS:
             try:
@@ -96,7 +97,10 @@ class Fault:
                 continue
             if not sep or key not in _PARSERS:
                 raise ValueError(f"bad fault option {pair!r}; keys: {', '.join(sorted(_PARSERS))}")
-            _PARSERS[key](fields, value)
+            try:
+                _PARSERS[key](fields, value)
+            except ValueError:
+                raise ValueError(f"bad value for fault option {key!r}: {value!r}") from None
         return cls(**fields)
 
 
@@ -109,7 +113,7 @@ _PARSERS: dict[str, Any] = {
     "method": lambda f, v: f.__setitem__("method", v.upper()),
     "status": lambda f, v: f.__setitem__("status", int(v)),
     "rate": lambda f, v: f.__setitem__("rate", float(v)),
-    "times": lambda f, v: f.__setitem__("times", int(v)),
+    "times": lambda f, v: f.__setitem__("times", None if v == "unlimited" else int(v)),
     "skip": lambda f, v: f.__setitem__("skip", int(v)),
     "delay_ms": lambda f, v: f.__setitem__("delay", float(v) / 1000),
     "jitter_ms": lambda f, v: f.__setitem__("jitter", float(v) / 1000),
