@@ -52,17 +52,26 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     """Refuse, as a usage error naming the problem, a base URL no request could use."""
     if value is None:
         return None
+    problem = _base_url_problem(value)
+    if problem is None:
+        return value
+    if ctx.get_parameter_source("base_url") is click.core.ParameterSource.ENVIRONMENT:
+        problem = f"(from $VOCODE_BASE_URL) {problem}"
+    raise click.BadParameter(problem)
+
+
+def _base_url_problem(value: str) -> str | None:
     parts = urlsplit(value)
     try:
         parts.port  # noqa: B018 - raises on a port out of range
     except ValueError:
-        raise click.BadParameter(f"{value!r}: the port must be 0 to 65535") from None
+        return f"{value!r}: the port must be 0 to 65535"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{value!r} is not an http(s) URL with a host")
+        return f"{value!r} is not an http(s) URL with a host"
     if parts.path.rstrip("/").endswith("/v1"):
         root = f"{parts.scheme}://{parts.netloc}"
-        raise click.BadParameter(f"{value!r}: leave out /v1 (the commands add it): {root}")
-    return value
+        return f"{value!r}: leave out /v1 (the commands add it): {root}"
+    return None
 
 
 def api_command(func: F) -> F:

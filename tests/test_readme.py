@@ -1,0 +1,163 @@
+"""What a newcomer does first: every README code block runs as written, the fixture works
+in a project of one's own in either pytest-asyncio mode.
+
+Python blocks run as scripts (``python block.py``) with VOCODE_BASE_URL and VOCODE_API_KEY
+pointed at a fake server; a block that imports pytest is a test file, run by pytest in a
+project of its own (no conftest, pytest-asyncio's default strict mode).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vocode_async.testing import FakeVocodeServer
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+KEY = "readme-key"
+
+
+def blocks() -> list[tuple[str, str]]:
+    """(id, source) of every Python block, the id naming the section it is in."""
+    text = README.read_text()
+    found = []
+    for n, match in enumerate(BLOCK.finditer(text)):
+        headings = re.findall(r"^#+ (.+)$", text[: match.start()], re.MULTILINE)
+        section = re.sub(r"\W+", "-", headings[-1].lower()).strip("-") if headings else "top"
+        found.append((f"{n}-{section}", match.group(1)))
+    return found
+
+
+BLOCKS = blocks()
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a child: ours, minus what would change how pytest or the SDK runs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VOCODE_"))}
+    return {**env, "PYTHONWARNINGS": "error", **extra}
+
+
+def run_pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=child_env(),
+    )
+
+
+def project(tmp_path: Path, source: str, ini: str = "") -> Path:
+    """A project of one's own: an ini file (pytest-asyncio's default strict mode unless
+    ``ini`` says otherwise; the loop scope set, as pytest-asyncio asks) and one test file,
+    nothing else (no conftest, no pytest_plugins line)."""
+    settings = f"asyncio_default_fixture_loop_scope = function\n{ini}"
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{settings}")
+    (tmp_path / "test_mine.py").write_text(source)
+    return tmp_path
+
+
+def test_the_readme_has_its_python_blocks() -> None:
+    sections = {block_id.split("-", 1)[1] for block_id, _ in BLOCKS}
+    assert {"use", "every-group", "testing-your-code-against-a-fake-vocode"} <= sections
+    assert len(BLOCKS) >= 7, [block_id for block_id, _ in BLOCKS]
+
+
+@pytest.mark.parametrize("source", [s for _, s in BLOCKS], ids=[i for i, _ in BLOCKS])
+def test_readme_block_runs_as_written(source: str, tmp_path: Path) -> None:
+    if "import pytest" in source:
+        done = run_pytest(project(tmp_path, source))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert " passed" in done.stdout and "skipped" not in done.stdout, done.stdout
+        return
+    script = tmp_path / "block.py"
+    script.write_text(source)
+    server = FakeVocodeServer(api_key=KEY, calls=120, seed=3)
+    with server.in_thread():
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=child_env(VOCODE_BASE_URL=server.url, VOCODE_API_KEY=KEY),
+        )
+    assert done.returncode == 0, done.stderr
+    print(done.stdout[-2000:])
+
+
+def test_the_use_block_prints_statuses_as_values(tmp_path: Path) -> None:
+    """``print(call.status)`` shows ``ended``, not ``CallStatus.ENDED``."""
+    (source,) = [s for block_id, s in BLOCKS if block_id.endswith("-use")]
+    (tmp_path / "use.py").write_text(source)
+    server = FakeVocodeServer(api_key=KEY, calls=30, seed=3)
+    with server.in_thread():
+        done = subprocess.run(
+            [sys.executable, "use.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=child_env(VOCODE_BASE_URL=server.url, VOCODE_API_KEY=KEY),
+        )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 31  # one per call, then the last one in full
+    statuses = {line.split()[1] for line in lines[:-1]}
+    assert statuses <= {"not_started", "in_progress", "error", "ended"}, statuses
+    assert "CallStatus" not in done.stdout
+
+
+FIXTURE_TESTS = """
+import pytest
+
+from vocode_async.testing import FakeVocodeServer
+
+
+async def calls_of(server: FakeVocodeServer) -> int:
+    async with server.client() as client:
+        return (await client.calls.list(size=5)).total
+
+
+{mark}
+async def test_defaults(fake_vocode: FakeVocodeServer) -> None:
+    assert fake_vocode.api_key == "test-key"
+    assert await calls_of(fake_vocode) == 100
+
+
+{mark}
+@pytest.mark.fake_vocode(calls=7, seed=4, api_key="mine")
+async def test_marker(fake_vocode: FakeVocodeServer) -> None:
+    assert fake_vocode.api_key == "mine"
+    assert await calls_of(fake_vocode) == 7
+
+
+{mark}
+async def test_factory(fake_vocode_factory) -> None:
+    first = await fake_vocode_factory(calls=2)
+    second = await fake_vocode_factory(calls=3, api_key="other")
+    assert first.url != second.url
+    assert (await calls_of(first), await calls_of(second)) == (2, 3)
+"""
+
+
+@pytest.mark.parametrize(
+    ("mode", "mark"),
+    [("strict", "@pytest.mark.asyncio"), ("auto", "")],
+)
+def test_fixture_in_a_project_of_ones_own(mode: str, mark: str, tmp_path: Path) -> None:
+    """Installed, the package's plugin gives ``fake_vocode`` to any project, no conftest."""
+    source = FIXTURE_TESTS.format(mark=mark)
+    done = run_pytest(project(tmp_path, source, f"asyncio_mode = {mode}\n"), "-W", "error")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout, done.stdout
