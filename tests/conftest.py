@@ -18,8 +18,6 @@ import pytest
 from vocode_async import AsyncVocode, RetryPolicy
 from vocode_async.testing import FakeVocodeServer
 
-pytest_plugins = ["vocode_async.testing.pytest_plugin"]
-
 API_KEY = "sk-canary-7f3c9e1d-do-not-leak"
 FAST = RetryPolicy(max_retries=2, initial_wait=0.0)
 
