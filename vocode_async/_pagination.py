@@ -28,6 +28,20 @@ T = TypeVar("T")
 CLOSED_MESSAGE = "vocode_async client closed"
 
 
+def _closed_by_client(exc: BaseException) -> bool:
+    """Whether a cancellation came from the client's close (its message).
+
+    On Python 3.10 the awaiter of a task cancelled with a message gets a bare
+    CancelledError whose ``__context__`` carries it; later versions pass it on directly.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, asyncio.CancelledError) and seen.args == (CLOSED_MESSAGE,):
+            return True
+        seen = seen.__context__
+    return False
+
+
 @attrs.define
 class RawPage(Generic[T]):
     """A fetched page, parsed as JSON but not yet decoded into models.
@@ -187,7 +201,7 @@ class AsyncPager(Generic[T]):
             return self._accept(number, raw.page())
         except asyncio.CancelledError as exc:
             await self.aclose()
-            if exc.args != (CLOSED_MESSAGE,):
+            if not _closed_by_client(exc):
                 raise
         except BaseException:
             await self.aclose()
