@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ._schema import FIELDS, LIST_REFS, REFS, REQUIRED, TAGS, json_type_ok
+from ._rules import OPERATIONS, REFS
+from ._validate import Invalid, Loc, validate
 
 __all__ = ["Invalid", "NotFound", "Rejected", "Store"]
 
@@ -31,14 +32,7 @@ KINDS = (
     "agents",
     "numbers",
 )
-
-
-class Invalid(Exception):
-    """A request the API would answer with a FastAPI 422 (``loc``, ``msg``, ``type``)."""
-
-    def __init__(self, loc: list[str | int], msg: str, kind: str = "value_error") -> None:
-        super().__init__(msg)
-        self.loc, self.msg, self.kind = loc, msg, kind
+HIDDEN_KINDS = ("prompt_templates",)  # referred to, but without endpoints of their own
 
 
 class NotFound(Exception):
@@ -49,10 +43,22 @@ class Rejected(Exception):
     """A 400 with ``{"detail": ...}`` (e.g. a reference to an object that does not exist)."""
 
 
-def _iso(epoch: float | None) -> str | None:
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+_OFFSETS = ((timezone.utc, "Z"), (timezone.utc, "+00:00"), (timezone(timedelta(hours=-5)), ""))
+
+
+def _rfc3339(epoch: float | str, call_id: str) -> str:
+    """``epoch`` as RFC 3339 text, in a form picked by the call's id (so seeded): 0 to 9
+    fraction digits, ``Z`` or a numeric offset. Clients must read every form."""
+    if isinstance(epoch, str):
+        return epoch
+    pick = int(call_id.replace("-", "")[-8:], 16)
+    digits = pick % 10
+    zone, suffix = _OFFSETS[(pick // 10) % len(_OFFSETS)]
+    text = datetime.fromtimestamp(int(epoch), tz=zone).isoformat()
+    if suffix:
+        text = text.removesuffix("+00:00") + suffix
+    fraction = f"{pick:010d}"[-digits:] if digits else ""
+    return text[:19] + (f".{fraction}" if digits else "") + text[19:]
 
 
 class Store:
@@ -62,12 +68,15 @@ class Store:
         self._rng = random.Random(seed)
         self.user_id = self._uuid()
         self.version = 0  # bumped on every change; page caches key on it
-        self.objects: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
+        self.objects: dict[str, dict[str, dict[str, Any]]] = {
+            kind: {} for kind in KINDS + HIDDEN_KINDS
+        }
         self._seed_objects(agents)
         self.calls: list[dict[str, Any]] = [self._call(n) for n in range(calls)]
         self._sorted: list[dict[str, Any]] = []
         self._sorted_key: tuple[Any, ...] | None = None
         self.by_id = {call["id"]: call for call in self.calls}
+        self._seed_templates()
 
     @property
     def agents(self) -> dict[str, dict[str, Any]]:
@@ -162,6 +171,14 @@ class Store:
                 "number",
             )
 
+    def _seed_templates(self) -> None:
+        """Prompt templates (seeded last, so every other seeded id stays as it was)."""
+        for n in range(2):
+            keys = ["customer_name", "order_id"][: n + 1]
+            self._new("prompt_templates", label=f"template {n}", required_context_keys=keys)
+        first = next(iter(self.objects["prompts"].values()))
+        first["prompt_template"] = next(iter(self.objects["prompt_templates"]))
+
     def _call(self, n: int, *, start: float | None = None) -> dict[str, Any]:
         rng = self._rng
         status = rng.choice(_STATUSES)
@@ -208,24 +225,22 @@ class Store:
         return {k: v for k, v in obj.items() if v is not None}
 
     def full(self, call: dict[str, Any]) -> dict[str, Any]:
-        """A single call: the agent object inline, ISO 8601 times."""
-        out = self.normalized(call)
-        out["agent"] = self.expand("agents", self.agents[call["agent"]])
+        """A single call: the agent object inline, RFC 3339 times in varied forms."""
+        out = self.expand("calls", call)
         for key in ("start_time", "end_time"):
             if key in out:
-                out[key] = _iso(out[key])
+                out[key] = _rfc3339(out[key], call["id"])
         return out
 
     def expand(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
         """An object as ``get`` returns it: every reference replaced by the object."""
         out = self.normalized(obj)
-        for field, target in REFS.items():
+        for field, (target, _, many) in REFS.get(kind, {}).items():
             ref = out.get(field)
-            if isinstance(ref, str) and ref in self.objects[target] and field in FIELDS_OF[kind]:
-                out[field] = self.expand(target, self.objects[target][ref])
-        for field, target in LIST_REFS.items():
-            if kind == "agents" and field in out:
-                out[field] = [self.objects[target][ref] for ref in out[field]]
+            if ref is None:
+                continue
+            found = [self.expand(target, self.objects[target][r]) for r in (ref if many else [ref])]
+            out[field] = found if many else found[0]
         return out
 
     def sorted_calls(self, column: str | None, desc: bool) -> list[dict[str, Any]]:
@@ -259,123 +274,95 @@ class Store:
         """The stored object, or :class:`NotFound`."""
         found = self.objects[kind].get(key)
         if found is None:
-            raise NotFound(f"{kind[:-1].replace('_', ' ').capitalize()} not found")
+            raise NotFound(f"{_label(kind)} not found")
         return found
 
-    def create(
-        self, kind: str, body: Any, loc: tuple[str | int, ...] = ("body",)
-    ) -> dict[str, Any]:
-        """Validate a create body and store the object (nested objects created first)."""
-        fields = self.check(kind, body, loc, partial=False)
-        self.check_nested(fields, loc, partial=False)
-        if kind in TAGS:
-            fields["type"] = body["type"]
-        self._resolve(fields, loc, partial=False)
-        if kind == "actions":
-            fields.setdefault("config", {})
-            fields.setdefault(
-                "action_trigger", {"type": "action_trigger_function_call", "config": {}}
-            )
-        if kind == "agents":
-            fields.setdefault("actions", [])
-        return self._new(kind, **fields)
+    def reference(self, holder: str, field: str, value: str) -> str:
+        """The id in ``holder``'s reference ``field``, or :class:`Rejected` (400, as the API
+        answers every reference to an object that is not there or of the wrong type)."""
+        kind, tags, _ = REFS[holder][field]
+        found = self.objects[kind].get(value)
+        if found is None:
+            raise Rejected(f"{_label(kind)} {value} not found")
+        if tags is not None and found.get("type") not in tags:
+            raise Rejected(f"{_label(kind)} {value} is not of type {' or '.join(tags)}")
+        return value
 
-    def update(self, kind: str, key: str, body: Any) -> dict[str, Any]:
-        """Apply a partial update: only the fields given change.
+    def create(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Store an object from a validated create body (nested objects created first)."""
+        return self._new(kind, **self.resolved(kind, fields))
+
+    def resolved(self, holder: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """``fields`` with every reference an id: objects given inline are created.
+
+        Every id is checked before anything is stored: a refused request changes nothing.
+        """
+        self._check_refs(holder, fields, None)
+        return self._resolved(holder, fields, ("body",))
+
+    def update(self, kind: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Apply a validated partial update: only the fields given change.
 
         ``kind`` may name a body of its own (``numbers.update``) for the kind before the dot.
         """
-        obj = self.get(kind.split(".")[0], key)
-        if kind in TAGS and isinstance(body, dict) and body.get("type") != obj["type"]:
-            raise Invalid(["body", "type"], f"type must stay {obj['type']!r}")
-        fields = self.check(kind, body, ("body",), partial=True)
-        self.check_nested(fields, ("body",), partial=True)
-        self._resolve(fields, ("body",), partial=True, current=obj)
-        obj.update(fields)
+        kind = kind.split(".")[0]
+        obj = self.get(kind, key)
+        self._check_refs(kind, fields, obj)
+        return self._update(kind, obj, fields)
+
+    def _resolved(self, holder: str, fields: dict[str, Any], loc: Loc) -> dict[str, Any]:
+        out = dict(fields)
+        for field, value in fields.items():
+            if field in REFS.get(holder, {}):
+                out[field] = self._resolve(holder, field, value, None, (*loc, field))
+        return out
+
+    def _update(self, kind: str, obj: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        if "type" in obj and fields.get("type", obj["type"]) != obj["type"]:
+            raise Invalid.one(("body", "type"), f"type must stay {obj['type']!r}")
+        for field, value in fields.items():
+            if field in REFS.get(kind, {}):
+                value = self._resolve(kind, field, value, obj.get(field), ("body", field))
+            obj[field] = value
         self.version += 1
         return obj
 
-    def check(
-        self, kind: str, body: Any, loc: tuple[str | int, ...], *, partial: bool
-    ) -> dict[str, Any]:
-        """The known fields of ``body`` after type checks (unknown fields are dropped)."""
-        if not isinstance(body, dict):
-            raise Invalid([*loc], "Input should be a valid dictionary", "dict_type")
-        spec = kind
-        if kind in TAGS:
-            tag = body.get("type")
-            if tag not in TAGS[kind]:
-                expected = ", ".join(repr(t) for t in TAGS[kind])
-                raise Invalid(
-                    [*loc, "type"],
-                    f"Input tag {tag!r} does not match {expected}",
-                    "union_tag_invalid",
-                )
-            spec = tag
-        allowed = FIELDS[spec]
-        if not partial:
-            for name in REQUIRED.get(spec, ()):
-                if name not in body:
-                    raise Invalid([*loc, name], "Field required", "missing")
-        out = {}
-        for name, value in body.items():
-            kind_of = allowed.get(name)
-            if kind_of is None:
-                continue
-            if not json_type_ok(kind_of, value):
-                raise Invalid([*loc, name], f"Input should be a valid {kind_of}", f"{kind_of}_type")
-            out[name] = value
-        return out
+    def _items(self, holder: str, field: str, value: Any) -> list[Any]:
+        return list(value) if REFS[holder][field][2] else [value]
 
-    def check_nested(
-        self, fields: dict[str, Any], loc: tuple[str | int, ...], partial: bool
-    ) -> None:
-        """Validate nested bodies before anything is created (a 422 changes nothing)."""
+    def _check_refs(self, holder: str, fields: dict[str, Any], current: Any) -> None:
+        """Every id named anywhere in ``fields`` exists (and has an allowed type)."""
         for field, value in fields.items():
-            target = REFS.get(field) or LIST_REFS.get(field)
-            if target is None:
+            if field not in REFS.get(holder, {}):
                 continue
-            values = enumerate(value) if field in LIST_REFS else [(None, value)]
-            for i, item in values:
-                where = (*loc, field) if i is None else (*loc, field, i)
-                if isinstance(item, dict):
-                    nested = self.check(target, item, where, partial=partial)
-                    self.check_nested(nested, where, partial)
-                elif not isinstance(item, str):
-                    raise Invalid([*where], "Input should be a valid string", "string_type")
+            kind = REFS[holder][field][0]
+            for item in self._items(holder, field, value):
+                if isinstance(item, str):
+                    self.reference(holder, field, item)
+                elif isinstance(item, dict) and "id" not in item:
+                    existing = current.get(field) if isinstance(current, dict) else None
+                    nested = self.objects[kind].get(existing) if isinstance(existing, str) else None
+                    if current is not None and nested is None:  # made by an update: complete?
+                        validate(_create_body(kind), item, ("body", field))
+                    self._check_refs(kind, item, nested)
 
-    def _resolve(
-        self,
-        fields: dict[str, Any],
-        loc: tuple[str | int, ...],
-        *,
-        partial: bool,
-        current: dict[str, Any] | None = None,
-    ) -> None:
-        """Turn "an id or a body" references into ids, creating (or updating) objects."""
-        for field, value in list(fields.items()):
-            target = REFS.get(field) or LIST_REFS.get(field)
-            if target is None:
-                continue
-            where = (*loc, field)
-            if field in LIST_REFS:
-                fields[field] = [
-                    self._ref(target, v, (*where, i), partial, None) for i, v in enumerate(value)
-                ]
+    def _resolve(self, holder: str, field: str, value: Any, existing: Any, loc: Loc) -> Any:
+        """A reference as stored (ids), creating or updating the objects given inline."""
+        kind = REFS[holder][field][0]
+        ids = []
+        for i, item in enumerate(self._items(holder, field, value)):
+            where = (*loc, i) if REFS[holder][field][2] else loc
+            if isinstance(item, str):
+                ids.append(item)
+            elif "id" in item:  # a whole object (a template, a connection): kept as given
+                self.objects[kind].setdefault(item["id"], {**item, "user_id": self.user_id})
+                ids.append(item["id"])
+            elif isinstance(existing, str) and existing in self.objects[kind]:
+                ids.append(self._update(kind, self.objects[kind][existing], item)["id"])
             else:
-                existing = current.get(field) if current is not None else None
-                fields[field] = self._ref(target, value, where, partial, existing)
-
-    def _ref(
-        self, kind: str, value: Any, loc: tuple[str | int, ...], partial: bool, existing: Any
-    ) -> str:
-        if isinstance(value, str):
-            if value not in self.objects[kind]:
-                raise Rejected(f"{kind[:-1].replace('_', ' ').capitalize()} {value} not found")
-            return value
-        if partial and isinstance(existing, str) and existing in self.objects[kind]:
-            return str(self.update(kind, existing, value)["id"])
-        return str(self.create(kind, value, loc)["id"])
+                fields = self._resolved(kind, validate(_create_body(kind), item, where), where)
+                ids.append(self._new(kind, **fields)["id"])
+        return ids if REFS[holder][field][2] else ids[0]
 
     def add_call(self, **fields: Any) -> dict[str, Any]:
         """Append a new call (the newest), as a create or a drift insert does."""
@@ -436,12 +423,15 @@ class Store:
         return header + bytes(24) + b"data" + len(body).to_bytes(4, "little") + body
 
 
-FIELDS_OF: dict[str, set[str]] = {
-    "agents": set(FIELDS["agents"]),
-    "numbers": {"inbound_agent", "telephony_account_connection"},
-    "calls": {"agent"},
-    **{kind: set() for kind in KINDS if kind not in ("agents", "numbers")},
-}
+def _create_body(kind: str) -> dict[str, Any]:
+    """The schema of the body that creates an object of ``kind``."""
+    body: dict[str, Any] = OPERATIONS[f"POST /v1/{kind}/create"]["body"]
+    return body
+
+
+def _label(kind: str) -> str:
+    """``account_connections`` -> ``Account connection``."""
+    return kind[:-1].replace("_", " ").capitalize()
 
 
 def sort_by(objects: list[dict[str, Any]], column: str, desc: bool) -> list[dict[str, Any]]:

@@ -17,14 +17,16 @@ import attrs
 import orjson
 from aiohttp import web
 
-from ._data import KINDS, Invalid, NotFound, Rejected, Store
+from ._data import KINDS, NotFound, Rejected, Store
 from ._faults import Fault, FaultKind, Faults
+from ._rules import OPERATIONS
+from ._validate import Invalid, validate, validate_query
 
 __all__ = ["FakeVocodeServer", "RequestRecord"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _MAX_SIZE = 1000
-_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+_INT64 = 2**63
 
 
 @attrs.frozen
@@ -44,10 +46,6 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 def _detail(status: int, msg: str) -> web.Response:
     return _json({"detail": msg}, status)
-
-
-def _invalid(loc: list[str | int], msg: str, kind: str) -> web.Response:
-    return _json({"detail": [{"loc": loc, "msg": msg, "type": kind}]}, 422)
 
 
 class FakeVocodeServer:
@@ -188,11 +186,11 @@ class FakeVocodeServer:
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """The store's exceptions as the API's error bodies."""
+        """The store's and the validator's exceptions as the API's error bodies."""
         try:
             return await handler(request)
         except Invalid as exc:
-            return _invalid(exc.loc, exc.msg, exc.kind)
+            return _json({"detail": exc.errors}, 422)
         except NotFound as exc:
             return _detail(404, str(exc))
         except Rejected as exc:
@@ -246,26 +244,15 @@ class FakeVocodeServer:
     # -- listings ----------------------------------------------------------------------
 
     @staticmethod
-    def _page_query(request: web.Request) -> tuple[int, int, str | None, bool]:
-        """page, size, sort_column, sort_desc, checked as FastAPI would."""
-        query = request.query
-        numbers = []
-        for name, default in (("page", "1"), ("size", "10")):
-            try:
-                numbers.append(int(query.get(name, default)))
-            except ValueError:
-                raise Invalid(
-                    ["query", name], "Input should be a valid integer", "int_parsing"
-                ) from None
-        page, size = numbers
+    async def _page_query(request: web.Request) -> tuple[int, int, str | None, bool]:
+        """page, size, sort_column, sort_desc, within what the API accepts."""
+        query, _ = await FakeVocodeServer._inputs(request)
+        page, size = query["page"], query["size"]
         if page < 1:
-            raise Invalid(["query", "page"], "Input should be greater than or equal to 1")
+            raise Invalid.one(("query", "page"), "Input should be greater than or equal to 1")
         if not 1 <= size <= _MAX_SIZE:
-            raise Invalid(["query", "size"], f"Input should be between 1 and {_MAX_SIZE}")
-        desc_text = query.get("sort_desc", "false").lower()
-        if desc_text not in _BOOLS:
-            raise Invalid(["query", "sort_desc"], "Input should be a valid boolean", "bool_parsing")
-        return page, size, query.get("sort_column"), _BOOLS[desc_text]
+            raise Invalid.one(("query", "size"), f"Input should be between 1 and {_MAX_SIZE}")
+        return page, size, query.get("sort_column"), query["sort_desc"]
 
     def _page(self, items: list[Any], page: int, size: int, total: int) -> dict[str, Any]:
         # An estimate, as a large account gets: rounded up to the next thousand.
@@ -280,14 +267,14 @@ class FakeVocodeServer:
         }
 
     async def _list(self, kind: str, request: web.Request) -> web.StreamResponse:
-        page, size, column, desc = self._page_query(request)
+        page, size, column, desc = await self._page_query(request)
         objects = self.store.sorted_objects(kind, column, desc)
         window = objects[(page - 1) * size : page * size]
         items = [self.store.normalized(obj) for obj in window]
         return _json(self._page(items, page, size, len(objects)))
 
     async def _list_calls(self, request: web.Request) -> web.StreamResponse:
-        page, size, column, desc = self._page_query(request)
+        page, size, column, desc = await self._page_query(request)
         key = (self.store.version, column, desc, page, size)
         body = self._page_cache.get(key)
         if body is None:  # pages are cached: the fake must be cheap beside the client
@@ -303,84 +290,90 @@ class FakeVocodeServer:
     # -- objects -------------------------------------------------------------------------
 
     @staticmethod
-    def _key(request: web.Request, name: str = "id") -> str:
-        value = request.query.get(name)
-        if value is None:
-            raise Invalid(["query", name], "Field required", "missing")
-        return value
-
-    @staticmethod
-    async def _body(request: web.Request) -> Any:
-        try:
-            return orjson.loads(await request.read())
-        except orjson.JSONDecodeError:
-            raise Invalid(["body"], "JSON decode error", "json_invalid") from None
+    async def _inputs(request: web.Request) -> tuple[dict[str, Any], Any]:
+        """Query and body as FastAPI hands them to the endpoint, checked by the spec's rules."""
+        op = OPERATIONS[f"{request.method} {request.path}"]
+        query = validate_query(op["query"], request.query)
+        if "body" not in op:
+            return query, None
+        raw = await request.read()
+        if not raw.strip():
+            if "default" not in op["body"]:
+                raise Invalid.one(("body",), "Field required", "missing")
+            data = op["body"]["default"]
+        else:
+            try:
+                data = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise Invalid.one(("body", 0), "JSON decode error", "json_invalid") from None
+        return query, validate(op["body"], data, ("body",))
 
     async def _get(self, kind: str, request: web.Request) -> web.StreamResponse:
-        key = self._key(request, "phone_number" if kind == "numbers" else "id")
+        query, _ = await self._inputs(request)
+        key = query["phone_number" if kind == "numbers" else "id"]
         return _json(self.store.expand(kind, self.store.get(kind, key)))
 
     async def _create(self, kind: str, request: web.Request) -> web.StreamResponse:
-        obj = self.store.create(kind, await self._body(request))
+        _, body = await self._inputs(request)
+        obj = self.store.create(kind, body)
         self.counters[f"{kind}_created"] += 1
         return _json(self.store.expand(kind, obj))
 
     async def _update(self, kind: str, request: web.Request) -> web.StreamResponse:
-        key = self._key(request)
-        obj = self.store.update(kind, key, await self._body(request))
+        query, body = await self._inputs(request)
+        obj = self.store.update(kind, query["id"], body)
         return _json(self.store.expand(kind, obj))
 
     # -- numbers -------------------------------------------------------------------------
 
     async def _buy_number(self, request: web.Request) -> web.StreamResponse:
-        fields = self.store.check("numbers.buy", await self._body(request), ("body",), partial=True)
+        _, fields = await self._inputs(request)
         area = fields.get("area_code") or "555"
         connection = fields.get("telephony_account_connection")
         if connection is not None:
-            self.store.get("account_connections", connection)
+            self.store.reference("numbers", "telephony_account_connection", connection)
         number = self.store.add_number(
             number=f"+1{area[:3]:0<3}{len(self.store.objects['numbers']):07d}",
-            telephony_provider=fields.get("telephony_provider", "vonage"),
+            telephony_provider=fields["telephony_provider"],
             telephony_account_connection=connection,
         )
         self.counters["numbers_bought"] += 1
         return _json(self.store.expand("numbers", number))
 
     async def _update_number(self, request: web.Request) -> web.StreamResponse:
-        key = self._key(request, "phone_number")
-        obj = self.store.update("numbers.update", key, await self._body(request))
+        query, body = await self._inputs(request)
+        obj = self.store.update("numbers.update", query["phone_number"], body)
         return _json(self.store.expand("numbers", obj))
 
     async def _cancel_number(self, request: web.Request) -> web.StreamResponse:
-        number = self.store.get("numbers", self._key(request, "phone_number"))
+        query, _ = await self._inputs(request)
+        number = self.store.get("numbers", query["phone_number"])
         number["active"] = False
         self.store.version += 1
         return _json(self.store.expand("numbers", number))
 
     async def _link_number(self, request: web.Request) -> web.StreamResponse:
-        body = await self._body(request)
-        fields = self.store.check("numbers.link", body, ("body",), partial=False)
-        connection = self.store.get("account_connections", fields["telephony_account_connection"])
-        if connection["type"] != "account_connection_twilio":
-            raise Rejected("Only Twilio account connections can link numbers")
+        _, fields = await self._inputs(request)
+        connection = self.store.reference(
+            "numbers", "telephony_account_connection", fields["telephony_account_connection"]
+        )
         number = self.store.add_number(
             number=fields["phone_number"],
             telephony_provider="twilio",
-            telephony_account_connection=connection["id"],
-            outbound_only=fields.get("outbound_only", False),
+            telephony_account_connection=connection,
+            outbound_only=fields["outbound_only"],
         )
         return _json(self.store.expand("numbers", number))
 
     async def _steering(self, verb: str, request: web.Request) -> web.StreamResponse:
-        connection = self.store.get("account_connections", self._key(request))
-        fields = self.store.check(
-            "steering_pool", await self._body(request), ("body",), partial=False
-        )
+        query, body = await self._inputs(request)
+        connection = self.store.get("account_connections", query["id"])
+        phone_number = body["phone_number"]
         if connection["type"] != "account_connection_twilio":
             raise Rejected("Only Twilio account connections have a steering pool")
-        pool = [n for n in connection.get("steering_pool") or [] if n != fields["phone_number"]]
+        pool = [n for n in connection.get("steering_pool") or [] if n != phone_number]
         if verb == "add_to_steering_pool":
-            pool.append(fields["phone_number"])
+            pool.append(phone_number)
         connection["steering_pool"] = pool
         self.store.version += 1
         return _json(self.store.expand("account_connections", connection))
@@ -390,36 +383,32 @@ class FakeVocodeServer:
 
     # -- calls ---------------------------------------------------------------------------
 
-    def _find_call(self, request: web.Request) -> dict[str, Any]:
-        call = self.store.by_id.get(self._key(request))
+    async def _find_call(self, request: web.Request) -> dict[str, Any]:
+        query, _ = await self._inputs(request)
+        call = self.store.by_id.get(query["id"])
         if call is None:
             raise NotFound("Call not found")
         return call
 
     async def _get_call(self, request: web.Request) -> web.StreamResponse:
-        return _json(self.store.full(self._find_call(request)))
+        return _json(self.store.full(await self._find_call(request)))
 
     async def _end_call(self, request: web.Request) -> web.StreamResponse:
-        call = self._find_call(request)
+        call = await self._find_call(request)
         return _json(self.store.full(self.store.end_call(call["id"])))
 
     async def _recording(self, request: web.Request) -> web.StreamResponse:
-        call = self._find_call(request)
+        call = await self._find_call(request)
         if not call.get("recording_available"):
             raise NotFound("Recording not available")
         return web.Response(body=self.store.recording(call["id"]), content_type="audio/mpeg")
 
     async def _create_call(self, request: web.Request) -> web.StreamResponse:
-        fields = self.store.check("calls", await self._body(request), ("body",), partial=False)
+        _, body = await self._inputs(request)
+        fields = dict(body)
         if isinstance(fields["agent"], dict):  # made for this call: a voice is optional here
-            fields["agent"].setdefault("voice", next(iter(self.store.objects["voices"])))
-        self.store.check_nested(fields, ("body",), partial=False)
-        agent = fields["agent"]
-        if isinstance(agent, str):
-            if agent not in self.store.agents:
-                raise Rejected("Agent not found")
-        else:
-            agent = self.store.create("agents", agent, ("body", "agent"))["id"]
+            fields["agent"] = {"voice": next(iter(self.store.objects["voices"])), **fields["agent"]}
+        agent = self.store.resolved("calls", fields)["agent"]
         call = self.store.add_call(
             status="not_started",
             to_number=fields["to_number"],
@@ -428,8 +417,8 @@ class FakeVocodeServer:
             recording_available=False,
             end_time=None,
             context=fields.get("context", {}),
-            hipaa_compliant=fields.get("hipaa_compliant", False),
-            on_no_human_answer=fields.get("on_no_human_answer", "continue"),
+            hipaa_compliant=fields["hipaa_compliant"],
+            on_no_human_answer=fields["on_no_human_answer"],
             telephony_params=fields.get("telephony_params", {}),
             start_time=math.floor(time.time()),
         )
