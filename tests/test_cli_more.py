@@ -210,13 +210,23 @@ def test_calls_create_end_and_recording(tmp_path: Path) -> None:
 def test_api_errors_are_one_line_and_exit_1() -> None:
     server = FakeVocodeServer(api_key=KEY, calls=3)
     with server.in_thread():
-        code, _, err = invoke(server, "agents", "get", "no-such-agent")
+        code, _, err = invoke(server, "agents", "get", "00000000-0000-4000-8000-000000000000")
         assert code == 1 and err.count("\n") == 1 and "404" in err and "Traceback" not in err
         code, _, err = invoke(
-            server, "calls", "create", "--from-number", "1", "--to-number", "2", "--agent", "nope"
+            server,
+            "calls",
+            "create",
+            "--from-number",
+            "1",
+            "--to-number",
+            "2",
+            "--agent",
+            "00000000-0000-4000-8000-000000000000",
         )
         assert code == 1 and "400" in err and KEY not in err
-        code, _, err = invoke(server, "agents", "get", "no-such-agent", "--debug")
+        code, _, err = invoke(
+            server, "agents", "get", "00000000-0000-4000-8000-000000000000", "--debug"
+        )
         assert code == 1 and "Traceback" in err and KEY not in err
 
 

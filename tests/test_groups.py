@@ -266,8 +266,8 @@ async def test_agents_take_ids_or_bodies(client: AsyncVocode, server: FakeVocode
     assert assert_bodies_match_spec(server) == 2
     before = len(server.store.objects["agents"])
     with pytest.raises(UnprocessableEntityError) as info:
-        await client.agents.create(prompt="p", voice=AzureVoiceParams(voice_name=3))  # type: ignore[arg-type]
-    assert info.value.issues[0].loc == ("body", "voice", "voice_name")
+        await client.agents.create(prompt=agent.prompt.id, voice=AzureVoiceParams(voice_name=3))  # type: ignore[arg-type]
+    assert [i.loc for i in info.value.issues] == [("body", "voice", "voice_azure", "voice_name")]
     assert len(server.store.objects["agents"]) == before  # nothing half-made
 
 

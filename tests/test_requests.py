@@ -62,7 +62,11 @@ async def test_real_auth_failures(server: FakeVocodeServer) -> None:
 
 async def test_422_detail_is_parsed(server: FakeVocodeServer, client: AsyncVocode) -> None:
     with pytest.raises(va.UnprocessableEntityError) as info:
-        await client.calls.create(from_number="+1", to_number=None, agent="a")  # type: ignore[arg-type]
+        await client.calls.create(
+            from_number="+1",
+            to_number=None,  # type: ignore[arg-type]
+            agent="00000000-0000-4000-8000-000000000000",
+        )
     (issue,) = info.value.issues
     assert issue.loc == ("body", "to_number")
     assert "body.to_number" in str(info.value)
@@ -70,7 +74,7 @@ async def test_422_detail_is_parsed(server: FakeVocodeServer, client: AsyncVocod
 
 async def test_not_found_from_the_server(client: AsyncVocode) -> None:
     with pytest.raises(va.NotFoundError, match="Call not found"):
-        await client.calls.get("no-such-call")
+        await client.calls.get("00000000-0000-4000-8000-000000000000")
 
 
 async def test_html_502_is_a_server_error(server: FakeVocodeServer, client: AsyncVocode) -> None:

@@ -198,7 +198,7 @@ def _union(
 
 def _type_only(found: list[dict[str, Any]], loc: Loc) -> bool:
     """Whether a member refused the value itself for its kind (not something inside it)."""
-    kinds = ("_type", "_parsing", "union_tag_not_found", "union_tag_invalid", "extra_forbidden")
+    kinds = ("_type", "union_tag_not_found", "union_tag_invalid", "extra_forbidden")
     return all(
         e["type"].endswith(kinds) and len(e["loc"]) <= len(loc) + (e["type"] == "extra_forbidden")
         for e in found
