@@ -382,3 +382,13 @@ async def test_create_fills_the_spec_defaults(
         http, fake, "/v1/actions/create", {"type": "action_dtmf", "action_trigger": PHRASE_TRIGGER}
     )
     assert status == 200 and action["action_trigger"] == PHRASE_TRIGGER
+
+
+async def test_integers_beyond_64_bits_are_stored_and_served(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer
+) -> None:
+    body = {"type": "voice_azure", "voice_name": "v", "pitch": 2**70}
+    status, voice = await send(http, fake, "/v1/voices/create", body)
+    assert status == 200 and voice["pitch"] == 2**70
+    status, listed = await send(http, fake, "/v1/voices/list", params={"size": "50"}, method="GET")
+    assert status == 200 and voice in listed["items"]

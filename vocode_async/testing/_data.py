@@ -16,7 +16,7 @@ from typing import Any
 from ._rules import OPERATIONS, REFS
 from ._validate import Invalid, Loc, validate
 
-__all__ = ["Invalid", "NotFound", "Rejected", "Store"]
+__all__ = ["NotFound", "Rejected", "Store"]
 
 _EPOCH = 1_700_000_000  # 2023-11-14, start of the synthetic history
 _STATUSES = ("ended", "ended", "ended", "error", "in_progress", "not_started")
@@ -319,7 +319,7 @@ class Store:
 
     def _update(self, kind: str, obj: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
         if "type" in obj and fields.get("type", obj["type"]) != obj["type"]:
-            raise Invalid.one(("body", "type"), f"type must stay {obj['type']!r}")
+            raise Rejected(f"{_label(kind)} {obj['id']} is a {obj['type']}: its type cannot change")
         for field, value in fields.items():
             if field in REFS.get(kind, {}):
                 value = self._resolve(kind, field, value, obj.get(field), ("body", field))
@@ -343,8 +343,16 @@ class Store:
                     existing = current.get(field) if isinstance(current, dict) else None
                     nested = self.objects[kind].get(existing) if isinstance(existing, str) else None
                     if current is not None and nested is None:  # made by an update: complete?
-                        validate(_create_body(kind), item, ("body", field))
+                        self._creatable(kind, item)
                     self._check_refs(kind, item, nested)
+
+    @staticmethod
+    def _creatable(kind: str, item: dict[str, Any]) -> None:
+        try:
+            validate(_create_body(kind), item, ("body",))
+        except Invalid:
+            msg = f"{_label(kind)} to update not found: give an id, or every field to make one"
+            raise Rejected(msg) from None
 
     def _resolve(self, holder: str, field: str, value: Any, existing: Any, loc: Loc) -> Any:
         """A reference as stored (ids), creating or updating the objects given inline."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import math
 import random
 import threading
@@ -40,8 +41,15 @@ class RequestRecord:
     at: float
 
 
+def _dumps(data: Any) -> bytes:
+    try:
+        return orjson.dumps(data)
+    except TypeError:  # an integer beyond 64 bits, which JSON (and the spec) allow
+        return json.dumps(data, separators=(",", ":")).encode()
+
+
 def _json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(data), status=status, content_type="application/json")
+    return web.Response(body=_dumps(data), status=status, content_type="application/json")
 
 
 def _detail(status: int, msg: str) -> web.Response:
@@ -281,7 +289,7 @@ class FakeVocodeServer:
             total = len(self.store.calls)
             window = self.store.call_window(column, desc, (page - 1) * size, page * size)
             items = [self.store.normalized(call) for call in window]
-            body = orjson.dumps(self._page(items, page, size, total))
+            body = _dumps(self._page(items, page, size, total))
             if len(self._page_cache) > 4096:
                 self._page_cache.clear()
             self._page_cache[key] = body
