@@ -5,7 +5,8 @@ Wire quirks live here, not in the models:
 * strict primitives: cattrs' defaults call ``str()``/``int()``/``bool()`` and would turn
   ``"false"`` into True and ``1.9`` into 1; here a wrong JSON type is an error;
 * open enums: a field typed ``SomeEnum | str`` takes an unknown value as its string;
-* times: epoch seconds (int or float) or ISO 8601 strings, always aware UTC datetimes;
+* times: epoch seconds (int or float) or RFC 3339 / ISO 8601 strings (every RFC 3339 form
+  on every supported Python), always aware UTC datetimes;
 * tagged unions: attrs classes told apart by a ``Literal`` ``type`` field, with an
   :class:`UnknownVariant` fallback that keeps the raw mapping;
 * "an id or a body" unions: a string is an id, a mapping is decoded as the model;
@@ -24,12 +25,13 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import attrs
 import cattrs
 import orjson
+from cattrs.gen import make_dict_structure_fn
 
 from ._errors import ResponseDecodeError
 from ._fastgen import can_inline, make_structure_fn, tag_of
@@ -58,16 +60,60 @@ def _structure_float(value: Any, _: Any) -> float:
     raise TypeError(f"expected a number, got {type(value).__name__}")
 
 
+# RFC 3339 date-time (any number of fraction digits, ``Z``/``z`` or a numeric offset, ``T``,
+# ``t`` or a space; no offset means UTC; a bare date is its midnight), parsed here the same
+# on every Python: ``datetime.fromisoformat`` on 3.10 takes only 3 or 6 fraction digits and
+# no ``Z``, and on 3.11+ takes forms RFC 3339 does not.
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
+    r"(?:([Zz])|([+-])(\d\d):?(\d\d))?)?",
+    re.ASCII,
+)
+
+
+def _parse_rfc3339(text: str) -> datetime:
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise ValueError("expected an RFC 3339 date-time")
+    year, month, day, hour, minute, second = (int(g or 0) for g in match.group(1, 2, 3, 4, 5, 6))
+    fraction, zulu, sign = match.group(7, 8, 9)
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    zone = timezone.utc if zulu or sign is None else _offset(sign, *match.group(10, 11))
+    leap = second == 60  # a leap second: the instant after :59
+    stamp = datetime(year, month, day, hour, minute, second - leap, micro, tzinfo=zone)
+    return stamp + timedelta(seconds=1) if leap else stamp
+
+
+def _offset(sign: str, hours: str, minutes: str) -> timezone:
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-delta if sign == "-" else delta)
+
+
 def _structure_datetime(value: Any, _: Any) -> datetime:
     if type(value) is int or type(value) is float:
         return datetime.fromtimestamp(value, tz=timezone.utc)
     if type(value) is not str:
         raise TypeError(f"expected epoch seconds or an ISO 8601 string, got {type(value).__name__}")
-    text = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return _parse_rfc3339(value).astimezone(timezone.utc)
+
+
+def _is_model_class(tp: Any) -> bool:
+    return attrs.has(tp) and not issubclass(tp, UnknownVariant)
+
+
+_JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+
+
+def _object_hook(converter: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
+    inner: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, Mapping):
+            kind = "an array" if isinstance(value, list) else _JSON_KINDS.get(type(value), "null")
+            raise TypeError(f"expected an object, got {kind}")
+        return inner(value, cls)
+
+    return hook
 
 
 def _is_union(tp: Any) -> bool:
@@ -305,6 +351,8 @@ def make_converter(
     conv.register_structure_hook(bool, _strict(bool, "a boolean"))
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(datetime, _structure_datetime)
+    if detailed:  # a non-object where a model belongs: named at the field, not inside it
+        conv.register_structure_hook_factory(_is_model_class, functools.partial(_object_hook, conv))
     conv.register_unstructure_hook(datetime, lambda dt: dt.isoformat())
     conv.register_unstructure_hook_factory(_is_union, functools.partial(_unstructure_union, conv))
     conv.register_structure_hook_factory(_is_union, functools.partial(_union_hook, conv))
@@ -346,6 +394,14 @@ def _excerpt(body: bytes) -> str:
     text = body[:_EXCERPT_CHARS].decode("utf-8", "replace")
     text = _SECRET_VALUE.sub(r'\1"***\2', text)
     return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def _reason(exc: BaseException, tp: Any) -> str:
+    """Our hooks' own words ("expected an object, got a string"), else cattrs' wording."""
+    text = str(exc)
+    if isinstance(exc, TypeError | ValueError) and text.startswith("expected "):
+        return text
+    return cattrs.v.format_exception(exc, tp)
 
 
 def _field_path(exc: BaseException) -> str | None:
@@ -414,7 +470,7 @@ class Decoder:
         try:
             self.detailed.structure(data, into)
         except Exception as exc:  # cattrs raises exception groups of many kinds
-            messages = cattrs.transform_error(exc, path="$")
+            messages = cattrs.transform_error(exc, path="$", format_exception=_reason)
             reason = messages[0].split(" @ ", 1)[0] if messages else type(exc).__name__
             return _field_path(exc), reason
         return None, "decoding failed"
