@@ -318,8 +318,7 @@ class Store:
         return out
 
     def _update(self, kind: str, obj: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-        if "type" in obj and fields.get("type", obj["type"]) != obj["type"]:
-            raise Rejected(f"{_label(kind)} {obj['id']} is a {obj['type']}: its type cannot change")
+        self._same_type(kind, obj, fields)
         for field, value in fields.items():
             if field in REFS.get(kind, {}):
                 value = self._resolve(kind, field, value, obj.get(field), ("body", field))
@@ -344,7 +343,14 @@ class Store:
                     nested = self.objects[kind].get(existing) if isinstance(existing, str) else None
                     if current is not None and nested is None:  # made by an update: complete?
                         self._creatable(kind, item)
+                    if nested is not None:
+                        self._same_type(kind, nested, item)
                     self._check_refs(kind, item, nested)
+
+    @staticmethod
+    def _same_type(kind: str, obj: dict[str, Any], fields: dict[str, Any]) -> None:
+        if "type" in obj and fields.get("type", obj["type"]) != obj["type"]:
+            raise Rejected(f"{_label(kind)} {obj['id']} is a {obj['type']}: its type cannot change")
 
     @staticmethod
     def _creatable(kind: str, item: dict[str, Any]) -> None:
