@@ -392,3 +392,16 @@ async def test_integers_beyond_64_bits_are_stored_and_served(
     assert status == 200 and voice["pitch"] == 2**70
     status, listed = await send(http, fake, "/v1/voices/list", params={"size": "50"}, method="GET")
     assert status == 200 and voice in listed["items"]
+
+
+async def test_a_nested_update_may_not_change_the_kind_and_changes_nothing(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer
+) -> None:
+    agent = an_agent(fake)
+    voice = fake.store.objects["voices"][fake.store.agents[agent]["voice"]]
+    other = next(t for t in ("voice_rime", "voice_azure") if t != voice["type"])
+    body = {"prompt": {"content": "changed"}, "voice": {"type": other}}
+    before = snapshot(fake)
+    status, answer = await send(http, fake, "/v1/agents/update", body, {"id": agent})
+    assert status == 422 and answer["detail"][0]["loc"] == ["body", "voice", "type"], answer
+    assert snapshot(fake) == before

@@ -318,7 +318,7 @@ class Store:
         return out
 
     def _update(self, kind: str, obj: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-        self._same_type(kind, obj, fields)
+        self._same_type(obj, fields, ("body",))
         for field, value in fields.items():
             if field in REFS.get(kind, {}):
                 value = self._resolve(kind, field, value, obj.get(field), ("body", field))
@@ -338,19 +338,22 @@ class Store:
             for item in self._items(holder, field, value):
                 if isinstance(item, str):
                     self.reference(holder, field, item)
+                elif isinstance(item, dict) and item.get("id") in self.objects[kind]:
+                    self.reference(holder, field, item["id"])  # a whole object we have: its type
                 elif isinstance(item, dict) and "id" not in item:
                     existing = current.get(field) if isinstance(current, dict) else None
                     nested = self.objects[kind].get(existing) if isinstance(existing, str) else None
                     if current is not None and nested is None:  # made by an update: complete?
                         self._creatable(kind, item)
                     if nested is not None:
-                        self._same_type(kind, nested, item)
+                        self._same_type(nested, item, ("body", field))
                     self._check_refs(kind, item, nested)
 
     @staticmethod
-    def _same_type(kind: str, obj: dict[str, Any], fields: dict[str, Any]) -> None:
+    def _same_type(obj: dict[str, Any], fields: dict[str, Any], loc: Loc) -> None:
+        """An object keeps its kind: an update naming another ``type`` is a 422."""
         if "type" in obj and fields.get("type", obj["type"]) != obj["type"]:
-            raise Rejected(f"{_label(kind)} {obj['id']} is a {obj['type']}: its type cannot change")
+            raise Invalid.one((*loc, "type"), f"type must stay {obj['type']!r}")
 
     @staticmethod
     def _creatable(kind: str, item: dict[str, Any]) -> None:
