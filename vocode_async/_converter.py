@@ -33,12 +33,19 @@ import cattrs
 import orjson
 from cattrs.gen import make_dict_structure_fn
 
-from ._errors import ResponseDecodeError
+from ._errors import Redactor, ResponseDecodeError
 from ._fastgen import can_inline, make_structure_fn, tag_of
 from ._types import UNSET, Unset
-from .models._base import DefaultVariant, Model, RequestBody, UnknownVariant, install_serializer
+from .models._base import (
+    DefaultVariant,
+    Model,
+    Page,
+    RequestBody,
+    UnknownVariant,
+    install_serializer,
+)
 
-__all__ = ["Decoder", "decoder", "make_converter", "redact_raw"]
+__all__ = ["Decoder", "decoder", "make_converter", "redact_raw", "secret_values"]
 
 T = TypeVar("T")
 _NoneType = type(None)
@@ -303,6 +310,30 @@ def redact_raw(value: Any) -> Any:
     return value
 
 
+def secret_values(value: Any) -> list[str]:
+    """Every secret string inside a request body: the fields the models mark secret, and in
+    plain mappings the values under secret-looking keys (see ``_SECRET_KEY``)."""
+    found: list[str] = []
+    _collect(value, found, False)
+    return found
+
+
+def _collect(value: Any, found: list[str], secret: bool) -> None:
+    if isinstance(value, str):
+        if secret and value:
+            found.append(value)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _collect(item, found, secret or bool(_SECRET_KEY.search(str(key))))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect(item, found, secret)
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            marked = secret or bool(field.metadata.get("secret"))
+            _collect(getattr(value, field.name), found, marked)
+
+
 def _unstructure_output(converter: cattrs.Converter, redact: bool, cls: type) -> Any:
     """A model for people and databases: no UNSET, unknown fields kept, secrets redacted."""
     if issubclass(cls, UnknownVariant):
@@ -385,14 +416,20 @@ def make_converter(
 
 # A body cut short is still likely to hold a third-party secret within its first bytes.
 _SECRET_VALUE = re.compile(
-    r'("(?:api_key|[a-z_]*auth_token|openai_api_key|password|secret)"\s*:\s*)"[^"]*("?)'
+    r'("[^"]*(?:credential|api_?key|token|secret|passw|auth)[^"]*"\s*:\s*)"[^"]*("?)', re.I
 )
+_NO_SECRETS = Redactor()
 
 
-def _excerpt(body: bytes) -> str:
-    """The start of a body for an error message: printable, secrets masked."""
-    text = body[:_EXCERPT_CHARS].decode("utf-8", "replace")
-    text = _SECRET_VALUE.sub(r'\1"***\2', text)
+def _excerpt(body: bytes, redactor: Redactor) -> str:
+    """The start of a body for an error message: printable, secrets masked.
+
+    Known secrets (the API key, the request's) are masked before the cut, so the cut never
+    leaves the start of one behind.
+    """
+    longest = max(map(len, redactor.values), default=0)
+    text = redactor.text(body[: 4 * (_EXCERPT_CHARS + longest)].decode("utf-8", "replace"))
+    text = _SECRET_VALUE.sub(r'\1"***\2', text[:_EXCERPT_CHARS])
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
@@ -404,9 +441,9 @@ def _reason(exc: BaseException, tp: Any) -> str:
     return cattrs.v.format_exception(exc, tp)
 
 
-def _field_path(exc: BaseException) -> str | None:
+def _field_path(exc: BaseException, root: str = "$") -> str | None:
     """The first field path cattrs names, as ``items[3].to_number``."""
-    for message in cattrs.transform_error(exc, path="$"):
+    for message in cattrs.transform_error(exc, path=root):
         if " @ $" in message:
             return message.rsplit(" @ $", 1)[1].lstrip(".") or None
     return None
@@ -421,24 +458,44 @@ class Decoder:
     _requests: cattrs.Converter | None = attrs.field(default=None, init=False)
     _outputs: dict[bool, cattrs.Converter] = attrs.field(factory=dict, init=False)
 
-    def parse(self, body: bytes, *, status: int, content_type: str | None) -> Any:
-        """Parse JSON, or raise :class:`ResponseDecodeError` with a sanitized excerpt."""
+    def parse(
+        self,
+        body: bytes,
+        *,
+        status: int,
+        content_type: str | None,
+        redactor: Redactor = _NO_SECRETS,
+    ) -> Any:
+        """Parse JSON, or raise :class:`ResponseDecodeError` with a sanitized excerpt.
+
+        ``redactor`` masks the secrets the request carried (a proxy may echo them back).
+        """
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
             pass  # raised below, outside the handler: the JSON error (with the body) is dropped
+        excerpt = _excerpt(body, redactor)
         raise ResponseDecodeError(
-            f"response to a {status} is not valid JSON (content type {content_type}): "
-            f"{_excerpt(body)!r}",
+            f"response to a {status} is not valid JSON (content type {content_type}): {excerpt!r}",
             status=status,
             content_type=content_type,
-            excerpt=_excerpt(body),
+            excerpt=excerpt,
         )
 
-    def decode(self, body: bytes, into: type[T], *, status: int, content_type: str | None) -> T:
+    def decode(
+        self,
+        body: bytes,
+        into: type[T],
+        *,
+        status: int,
+        content_type: str | None,
+        redactor: Redactor = _NO_SECRETS,
+    ) -> T:
         """Parse and structure ``body`` as ``into``."""
-        data = self.parse(body, status=status, content_type=content_type)
-        return self.structure(data, into, status=status, content_type=content_type, body=body)
+        data = self.parse(body, status=status, content_type=content_type, redactor=redactor)
+        return self.structure(
+            data, into, status=status, content_type=content_type, body=body, redactor=redactor
+        )
 
     def structure(
         self,
@@ -449,6 +506,7 @@ class Decoder:
         content_type: str | None,
         body: bytes,
         page: int | None = None,
+        redactor: Redactor = _NO_SECRETS,
     ) -> T:
         """Structure parsed JSON; on failure name the field path (via the detailed pass)."""
         try:
@@ -461,18 +519,37 @@ class Decoder:
             f"{f' at {path}' if path else ''}: {reason}",
             status=status,
             content_type=content_type,
-            excerpt=_excerpt(body),
+            excerpt=_excerpt(body, redactor),
             path=path,
             page=page,
         ) from None
 
     def _explain(self, data: Any, into: Any) -> tuple[str | None, str]:
+        """Where and why ``data`` fails to structure as ``into``.
+
+        A page is explained item by item, stopping at the first bad one (the fast converter
+        finds it): the detailed pass over a whole page of bad items would build an error
+        for each, which for 100,000 ``{}`` takes seconds of event loop and a gigabyte.
+        """
+        if typing.get_origin(into) is Page and type(data) is dict:
+            items = data.get("items")
+            if type(items) is list:
+                (item_type,) = typing.get_args(into)
+                for index, item in enumerate(items):
+                    try:
+                        self.fast.structure(item, item_type)
+                    except Exception:
+                        return self._detailed(item, item_type, f"$.items[{index}]")
+                data = {**data, "items": []}
+        return self._detailed(data, into, "$")
+
+    def _detailed(self, data: Any, into: Any, root: str) -> tuple[str | None, str]:
         try:
             self.detailed.structure(data, into)
         except Exception as exc:  # cattrs raises exception groups of many kinds
-            messages = cattrs.transform_error(exc, path="$", format_exception=_reason)
+            messages = cattrs.transform_error(exc, path=root, format_exception=_reason)
             reason = messages[0].split(" @ ", 1)[0] if messages else type(exc).__name__
-            return _field_path(exc), reason
+            return _field_path(exc, root), reason
         return None, "decoding failed"
 
     def unstructure(self, obj: Any) -> Any:

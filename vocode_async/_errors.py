@@ -3,6 +3,7 @@
     VocodeError
     ├── ConfigError                   bad client configuration (no key, insecure URL, ...)
     ├── ClientClosedError             the client was closed before or during the call
+    ├── WrongEventLoopError           the client was used from an event loop it does not belong to
     ├── APIConnectionError            no usable HTTP response (refused, reset, ...)
     │   └── APITimeoutError           connect, read or whole-call deadline passed
     ├── APIStatusError                the API answered with an error status
@@ -22,13 +23,17 @@
 
 No aiohttp, cattrs or JSON exception reaches the caller: the transport and converter
 translate them here, raising ``from None`` with sanitized text, so no header (and so no
-API key) can leak through ``__cause__`` or ``__context__``.
+API key) can leak through ``__cause__`` or ``__context__``. Every text an error carries
+(message, ``excerpt``, ``location``, ``detail``, notes) then goes through a
+:class:`Redactor` holding the API key and every secret value the request carried.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import attrs
 
@@ -46,12 +51,14 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "Redactor",
     "ResponseDecodeError",
     "ResponseTooLargeError",
     "UnexpectedRedirectError",
     "UnprocessableEntityError",
     "ValidationIssue",
     "VocodeError",
+    "WrongEventLoopError",
     "error_for_status",
 ]
 
@@ -65,7 +72,23 @@ class ConfigError(VocodeError):
 
 
 class ClientClosedError(VocodeError):
-    """A request was made on, or interrupted by, a closed :class:`AsyncVocode` client."""
+    """A request was made on, or interrupted by, a closed :class:`AsyncVocode` client.
+
+    ``request_sent``: the request may have reached the server before the close cut it
+    (an unsafe operation interrupted so is an :class:`OutcomeUnknownError` instead).
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = False) -> None:
+        super().__init__(message)
+        self.request_sent = request_sent
+
+
+class WrongEventLoopError(VocodeError):
+    """The client was used from an event loop other than the one it first ran in.
+
+    Its connections belong to that loop (often one an earlier ``asyncio.run`` closed); make
+    one client per loop, or create it inside the coroutine that ``asyncio.run`` runs.
+    """
 
 
 class APIConnectionError(VocodeError):
@@ -262,3 +285,73 @@ def scrub(error: BaseException) -> None:
         if not isinstance(current.__cause__, VocodeError):
             current.__cause__ = None
         current = current.__cause__ or current.__context__
+
+
+REDACTED = "***"
+
+
+def _forms(value: str) -> Iterable[str]:
+    """How a secret can appear in text: as is, JSON-escaped, URL-encoded."""
+    yield value
+    yield json.dumps(value)[1:-1]
+    yield quote(value, safe="")
+    yield quote_plus(value, safe="")
+
+
+def _all_forms(values: Iterable[str]) -> tuple[str, ...]:
+    # Longest first, so a secret that contains another is masked whole.
+    return tuple(sorted({f for v in values if v for f in _forms(v)}, key=len, reverse=True))
+
+
+@attrs.frozen
+class Redactor:
+    """Masks known secret values (the API key, a request's third-party secrets) in text.
+
+    Its repr shows how many values it holds, never one of them.
+    """
+
+    values: tuple[str, ...] = attrs.field(
+        default=(), converter=_all_forms, repr=lambda values: f"<{len(values)} secret forms>"
+    )
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def plus(self, values: Iterable[str]) -> Redactor:
+        """This redactor with more secret values."""
+        extra = tuple(values)
+        return Redactor((*self.values, *extra)) if extra else self
+
+    def text(self, text: str) -> str:
+        """``text`` with every known secret masked."""
+        for value in self.values:
+            if value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, ValidationIssue):
+            return attrs.evolve(value, msg=self.text(value.msg), type=self.text(value.type))
+        if isinstance(value, tuple):
+            return tuple(self._value(item) for item in value)
+        return value
+
+    def error(self, error: BaseException) -> None:
+        """Mask secrets in every text ``error`` and the errors chained to it carry, in place."""
+        seen: set[int] = set()
+        current: BaseException | None = error
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            if self.values:
+                current.args = tuple(self._value(arg) for arg in current.args)
+                for name in ("excerpt", "location", "detail"):
+                    if hasattr(current, name):
+                        setattr(current, name, self._value(getattr(current, name)))
+                notes = getattr(current, "__notes__", None)
+                if isinstance(notes, list):
+                    notes[:] = [
+                        self.text(note) if isinstance(note, str) else note for note in notes
+                    ]
+            current = current.__cause__ or current.__context__

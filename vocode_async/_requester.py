@@ -10,6 +10,7 @@ composes it, and it imports neither.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncGenerator, Coroutine, Mapping
 from types import MappingProxyType
@@ -17,18 +18,44 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._converter import decoder
+from ._converter import decoder, secret_values
 from ._endpoint import Endpoint
-from ._errors import APITimeoutError, VocodeError, scrub
+from ._errors import APITimeoutError, Redactor, VocodeError, scrub
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
-from ._retry import Retrier, Safety
-from ._transport import Response, Transport
+from ._retry import Retrier, Safety, summary
+from ._transport import Payload, Response, Transport
 from ._types import UNSET, Query, Unset
 from .models._base import Page
 
 __all__ = ["Capture", "Core", "RequestOptions", "Requester"]
 
 T = TypeVar("T")
+log = logging.getLogger("vocode_async")
+# Query parameters that name one object: refused when empty.
+_ID_PARAMS = frozenset({"id", "phone_number"})
+
+
+def check_params(params: Query | None) -> None:
+    """Refuse a query value that cannot travel as given, naming its parameter.
+
+    A lone surrogate (what invalid UTF-8 on a command line becomes) would be dropped on
+    the way and address another object (``call-1\\udcff`` → ``call-1``); a control
+    character or an empty id is never a real id.
+    """
+    for name, value in (params or {}).items():
+        if not isinstance(value, str):
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"{name} {value!r} holds characters that are not valid Unicode "
+                "(a lone surrogate: invalid UTF-8 from a file or command line?)"
+            ) from None
+        if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in value):
+            raise ValueError(f"{name} {value!r} holds a control character")
+        if name in _ID_PARAMS and not value:
+            raise ValueError(f"{name} must not be empty")
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -122,21 +149,53 @@ class Requester:
         """The same core under other options."""
         return Requester(self.core, options)
 
+    def redactor(self, body: Any = None) -> Redactor:
+        """What to mask in this call's errors: the API key, every secret the body carries."""
+        extra = self.options.extra_body
+        values = secret_values(body) + (secret_values(dict(extra)) if extra else [])
+        return self.core.transport.redactor.plus(values)
+
     async def send(
-        self, endpoint: Endpoint[Any], *, params: Query | None = None, body: Any = None
+        self,
+        endpoint: Endpoint[Any],
+        *,
+        params: Query | None = None,
+        body: Any = None,
+        redactor: Redactor | None = None,
     ) -> Response:
-        """Send one operation with retries; the whole 2xx response."""
+        """Send one operation with retries; the whole 2xx response.
+
+        Every error leaves with its texts redacted (``redactor``: by default the API key
+        and the body's secrets); the encoded body only ever sits in a :class:`Payload`.
+        """
+        check_params(params)
+        redactor = redactor or self.redactor(body)
+        try:
+            response = await self._send(endpoint, params, self._encode(endpoint, body))
+        except VocodeError as error:
+            scrub(error)
+            redactor.error(error)
+            raise  # a bare raise leaves the scrubbed chain as it is
+        if self.options.capture is not None:
+            self.options.capture.response = response
+        return response
+
+    async def _send(
+        self, endpoint: Endpoint[Any], params: Query | None, payload: Payload | None
+    ) -> Response:
         options = self.options
-        payload = self._encode(endpoint, body)
         deadline = None if options.timeout is None else time.monotonic() + options.timeout
         transport = self.core.transport
         method, path = endpoint.method, endpoint.path
         query = {**(params or {}), **options.extra_query} if options.extra_query else params
         headers = {"Accept": endpoint.accept, **options.extra_headers}
         fresh = endpoint.safety is Safety.UNSAFE
+        tries = [0, options.max_retries + 1]
 
         async def attempt() -> Response:
-            remaining = None if deadline is None else deadline - time.monotonic()
+            tries[0] += 1
+            started = time.monotonic()
+            remaining = None if deadline is None else deadline - started
             if remaining is not None and remaining <= 0:
                 raise APITimeoutError(
                     f"{method} {path}: the call's {options.timeout}s deadline passed",
@@ -144,43 +203,44 @@ class Requester:
                     path=path,
                     request_sent=False,
                 )
-            return await transport.send(
-                method,
-                path,
-                params=query,
-                body=payload,
-                headers=headers,
-                timeout=remaining,
-                fresh=fresh,
-            )
+            try:
+                response = await transport.send(
+                    method,
+                    path,
+                    params=query,
+                    body=payload,
+                    headers=headers,
+                    timeout=remaining,
+                    fresh=fresh,
+                )
+            except VocodeError as error:
+                _log_attempt(method, path, summary(error), started, tries, error)
+                raise
+            _log_attempt(method, path, str(response.status), started, tries, response)
+            return response
 
-        try:
-            response = await self.core.retrier.run(
-                attempt,
-                safety=endpoint.safety,
-                method=method,
-                path=path,
-                max_retries=options.max_retries,
-                deadline=deadline,
-            )
-        except VocodeError as error:
-            scrub(error)
-            raise  # a bare raise leaves the scrubbed chain as it is
-        if options.capture is not None:
-            options.capture.response = response
-        return response
+        return await self.core.retrier.run(
+            attempt,
+            safety=endpoint.safety,
+            method=method,
+            path=path,
+            max_retries=options.max_retries,
+            deadline=deadline,
+        )
 
-    def _encode(self, endpoint: Endpoint[Any], body: Any) -> bytes | None:
+    def _encode(self, endpoint: Endpoint[Any], body: Any) -> Payload | None:
         extra = self.options.extra_body
         if body is None and not (extra and endpoint.method != "GET"):
             return None
-        return decoder().encode_request(body, extra=extra if endpoint.method != "GET" else None)
+        merged = extra if endpoint.method != "GET" else None
+        return Payload(decoder().encode_request(body, extra=merged))
 
     async def request(
         self, endpoint: Endpoint[T], *, params: Query | None = None, body: Any = None
     ) -> T:
         """Send one operation and decode its answer into ``endpoint.response``."""
-        response = await self.send(endpoint, params=params, body=body)
+        redactor = self.redactor(body)
+        response = await self.send(endpoint, params=params, body=body, redactor=redactor)
         if endpoint.response is None:
             return None  # type: ignore[return-value]
         decoded: T = decoder().decode(
@@ -188,6 +248,7 @@ class Requester:
             endpoint.response,
             status=response.status,
             content_type=response.content_type,
+            redactor=redactor,
         )
         return decoded
 
@@ -195,17 +256,22 @@ class Requester:
         self, endpoint: Endpoint[Any], *, params: Query | None = None, json: Any = None
     ) -> Any:
         """Send one operation with a plain JSON body; the answer parsed (None when empty)."""
-        response = await self.send(endpoint, params=params, body=json)
+        redactor = self.redactor(json)
+        response = await self.send(endpoint, params=params, body=json, redactor=redactor)
         if not response.body.strip():
             return None
         return decoder().parse(
-            response.body, status=response.status, content_type=response.content_type
+            response.body,
+            status=response.status,
+            content_type=response.content_type,
+            redactor=redactor,
         )
 
     async def stream(
         self, endpoint: Endpoint[Any], *, params: Query | None = None, chunk_size: int = 65536
     ) -> AsyncGenerator[bytes, None]:
         """Stream a binary body. Not retried: a failure surfaces to the consumer as ours."""
+        check_params(params)
         transport, options = self.core.transport, self.options
         query = {**(params or {}), **options.extra_query}
         headers = {"Accept": endpoint.accept, **options.extra_headers}
@@ -221,6 +287,7 @@ class Requester:
                     yield chunk
         except VocodeError as error:
             scrub(error)
+            transport.redactor.error(error)
             raise
 
     def paginate(
@@ -236,11 +303,15 @@ class Requester:
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError(f"size must be a positive integer, got {size!r}")
 
+        redactor = self.core.transport.redactor
+
         async def fetch(page: int) -> RawPage[T]:
             response = await self.send(endpoint, params={**query, "page": page})
             dec = decoder()
             status, content_type = response.status, response.content_type
-            data = dec.parse(response.body, status=status, content_type=content_type)
+            data = dec.parse(
+                response.body, status=status, content_type=content_type, redactor=redactor
+            )
 
             def decode() -> Page[T]:
                 return dec.structure(
@@ -250,8 +321,26 @@ class Requester:
                     content_type=content_type,
                     body=response.body,
                     page=page,
+                    redactor=redactor,
                 )
 
             return RawPage(data, decode)
 
         return AsyncPager(fetch, spawn=self.core.spawn, prefetch=prefetch, start_page=start_page)
+
+
+def _log_attempt(
+    method: str, path: str, outcome: str, started: float, tries: list[int], answer: Any
+) -> None:
+    """One debug line per attempt: what, how it ended, how long, which try, request id."""
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(
+            "%s %s -> %s in %.0f ms (attempt %d of %d, request id %s)",
+            method,
+            path,
+            outcome,
+            (time.monotonic() - started) * 1000,
+            tries[0],
+            tries[1],
+            getattr(answer, "request_id", None),
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Generator
@@ -25,6 +26,7 @@ from ._errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    ClientClosedError,
     OutcomeUnknownError,
     RateLimitError,
     VocodeError,
@@ -42,6 +44,13 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger("vocode_async")
+
+
+def summary(error: BaseException) -> str:
+    """An error in a few words for a log line: its class and status, never its text."""
+    status = getattr(error, "status", None)
+    return type(error).__name__ + (f" {status}" if status else "")
 
 
 class Safety(enum.Enum):
@@ -67,6 +76,9 @@ _SAFE_RETRY_STATUSES = frozenset({408, 409, 429})
 
 def classify(safety: Safety, error: VocodeError) -> Verdict:
     """Decide whether a failed attempt may be retried. Pure: no I/O, no clock."""
+    if isinstance(error, ClientClosedError):
+        sent = error.request_sent and safety is Safety.UNSAFE
+        return Verdict.UNKNOWN if sent else Verdict.RAISE
     if isinstance(error, APIConnectionError):
         if safety is Safety.SAFE or not error.request_sent:
             return Verdict.RETRY
@@ -169,15 +181,25 @@ class Cooldown:
 
     clock: Callable[[], float] = time.monotonic
     until: float = 0.0
+    active: bool = False
 
     def extend(self, seconds: float) -> None:
         """Hold new requests back for ``seconds`` from now (never shortens a cooldown)."""
-        self.until = max(self.until, self.clock() + seconds)
+        until = self.clock() + seconds
+        if until > self.until:
+            log.info("Retry-After: holding this client's requests for %.2fs", seconds)
+            self.until, self.active = until, True
+
+    def _ended(self) -> None:
+        if self.active:
+            self.active = False
+            log.info("Retry-After cooldown over: requests resume")
 
     async def wait(self, *, deadline: float | None, method: str, path: str) -> None:
         """Sleep out the cooldown; raise RateLimitError at once if it outlasts the deadline."""
         delay = self.until - self.clock()
         if delay <= 0:
+            self._ended()
             return
         if deadline is not None and self.until > deadline:
             raise RateLimitError(
@@ -191,6 +213,8 @@ class Cooldown:
                 retry_after=delay,
             )
         await asyncio.sleep(delay)
+        if self.clock() >= self.until:
+            self._ended()
 
 
 @attrs.define
@@ -205,6 +229,12 @@ class _CallState:
     tries: int = 0
     verdict: Verdict = Verdict.RAISE
     spent: int = 0  # retry-budget tokens this call has spent
+    wait: float = 0.0  # before the next attempt, decided when deciding to retry
+    real: VocodeError | None = None  # the last failure that was not the deadline itself
+    expired: bool = False  # the deadline (not the policy) ended the call
+
+    def where(self) -> str:
+        return f"{self.method} {self.path}"
 
 
 class _Failed(Exception):
@@ -262,6 +292,14 @@ class Retrier(Generic[T]):
                 method=method,
                 path=path,
             ) from error
+        if state.expired and state.real is not None:
+            raise APITimeoutError(
+                f"{method} {path}: the call's deadline ended it after {state.tries} "
+                f"attempt(s); the last failure was {summary(state.real)}",
+                method=method,
+                path=path,
+                request_sent=True,
+            ) from state.real
         raise error
 
     async def _attempt(self, state: _CallState, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -274,28 +312,62 @@ class Retrier(Generic[T]):
             if retry_after and getattr(error, "status", None) in (429, 503):
                 self.cooldown.extend(min(retry_after, self.policy.max_retry_after))
             state.verdict = classify(state.safety, error)
+            past = state.deadline is not None and self._clock() >= state.deadline - 0.005
+            if not (past and isinstance(error, APITimeoutError)):
+                state.real = error  # a timeout at the deadline is the deadline, not a failure
             raise _Failed(state, error) from None
 
     def _give_up(self, failed: Exception) -> bool:
         assert isinstance(failed, _Failed)
-        state = failed.state
-        if state.verdict is not Verdict.RETRY or state.tries > state.max_retries:
-            return True
-        retry_after = getattr(failed.error, "retry_after", None)
+        state, error = failed.state, failed.error
+        reason = self._stop_reason(state, error)
+        of = f"attempt {state.tries} of {state.max_retries + 1}"
+        if reason is None:
+            why = "Retry-After" if getattr(error, "retry_after", None) is not None else "backoff"
+            log.info(
+                "retrying %s in %.2fs (%s, %s) after %s",
+                state.where(),
+                state.wait,
+                why,
+                of,
+                summary(error),
+            )
+            return False
+        if state.verdict is Verdict.UNKNOWN:
+            log.warning(
+                "%s failed with %s; not retried: outcome unknown", state.where(), summary(error)
+            )
+        elif state.verdict is Verdict.RETRY:
+            log.info("giving up on %s after %s: %s (%s)", state.where(), of, summary(error), reason)
+        return True
+
+    def _stop_reason(self, state: _CallState, error: VocodeError) -> str | None:
+        """Why not to retry (None: retry, after ``state.wait`` seconds)."""
+        if state.verdict is not Verdict.RETRY:
+            return "not retryable"
+        if state.tries > state.max_retries:
+            return "retries exhausted"
+        retry_after = getattr(error, "retry_after", None)
         if retry_after is not None and retry_after > self.policy.max_retry_after:
-            return True
-        if state.deadline is not None and self._clock() + (retry_after or 0.0) >= state.deadline:
-            return True
+            return f"Retry-After {retry_after:.0f}s is over max_retry_after"
+        state.wait = self.policy.wait(state.tries, retry_after)
+        if state.deadline is not None:
+            remaining = state.deadline - self._clock()
+            if retry_after is not None and retry_after >= remaining:
+                return "Retry-After is past the call's deadline"
+            if state.wait >= remaining:
+                # Never sleep past the deadline: end now, keeping the failure as the cause.
+                state.expired = True
+                return "the call's deadline comes first"
         if self.budget is not None:
-            cost = self.budget.spend(failed.error)
+            cost = self.budget.spend(error)
             if cost is None:
-                return True
+                return "the client's retry budget is spent"
             state.spent += cost
-        return False
+        return None
 
     def _waits(self) -> Generator[float, _Failed | None, None]:
         failed = yield 0.0  # primed by backoff with send(None)
         while True:
             assert failed is not None
-            retry_after = getattr(failed.error, "retry_after", None)
-            failed = yield self.policy.wait(failed.state.tries, retry_after)
+            failed = yield failed.state.wait

@@ -4,6 +4,13 @@ It turns aiohttp's failures into ours, recording whether the request may have re
 server (the retry classifier needs that), and maps non-2xx statuses to error classes by
 table. Errors are raised ``from None`` with sanitized text: aiohttp exceptions carry the
 request headers, and so the API key, in their attributes.
+
+Every request the transport sends is one the retrier counted: aiohttp's own silent re-send
+of an idempotent request on a dropped keep-alive connection is refused by a per-request
+middleware (the drop becomes an ordinary connection error the retrier then judges). On
+the sessions it creates, a trace records whether a request's headers were written, so a
+request that timed out in the pool queue or was interrupted by ``close()`` before it left
+is known never to have been sent.
 """
 
 from __future__ import annotations
@@ -28,15 +35,17 @@ from ._errors import (
     APIStatusError,
     APITimeoutError,
     ClientClosedError,
+    Redactor,
     ResponseTooLargeError,
     UnexpectedRedirectError,
     ValidationIssue,
+    WrongEventLoopError,
     error_for_status,
 )
 from ._retry import parse_retry_after
 from ._types import Query
 
-__all__ = ["Network", "Response", "Transport", "env_proxy"]
+__all__ = ["Network", "Payload", "Response", "Transport", "env_proxy"]
 
 log = logging.getLogger("vocode_async")
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
@@ -65,6 +74,50 @@ class Response:
             headers=resp.headers,
             elapsed=time.monotonic() - started,
         )
+
+
+class Payload:
+    """An encoded request body. Its repr is its size: the bytes may hold third-party
+    secrets, and error trackers record the locals of the frames an error passes."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"<request body, {len(self.data)} bytes>"
+
+
+class _Attempt:
+    """One request on the wire: has aiohttp written its headers yet?"""
+
+    __slots__ = ("sent", "started")
+
+    def __init__(self, tracked: bool) -> None:
+        self.sent = not tracked  # on a session without our trace, assume the worst
+        self.started = False
+
+    async def once(
+        self, req: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        """A middleware refusing aiohttp's private re-send on a dropped keep-alive connection."""
+        if self.started:
+            raise aiohttp.ServerDisconnectedError("connection dropped; not re-sent by aiohttp")
+        self.started = True
+        return await handler(req)
+
+
+async def _on_headers_sent(_: Any, context: Any, __: Any) -> None:
+    attempt = context.trace_request_ctx
+    if isinstance(attempt, _Attempt):
+        attempt.sent = True
+
+
+def _sent_trace() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_on_headers_sent)
+    return trace
 
 
 def env_proxy(url: str) -> str | None:
@@ -118,7 +171,7 @@ class Network:
             # Never aiohttp's own trust_env: it reads .netrc and the environment in a
             # thread on every request (and .netrc credentials clash with our header).
             trust_env=False,
-            trace_configs=list(self.trace_configs) or None,
+            trace_configs=[_sent_trace(), *self.trace_configs],
         )
 
 
@@ -137,10 +190,16 @@ class Transport:
     owns_session: bool = True
     closed: bool = False
     fresh_session: aiohttp.ClientSession | None = None
+    loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, repr=False)
+    redactor: Redactor = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.redactor = Redactor((self.api_key,))
 
     def _session(self, fresh: bool = False) -> aiohttp.ClientSession:
         if self.closed:
             raise ClientClosedError("the AsyncVocode client is closed")
+        self._check_loop()
         if self.session is None:
             # Created lazily, inside the running loop; the Authorization header is never a
             # session default, so a borrowed session cannot send it elsewhere.
@@ -154,9 +213,47 @@ class Transport:
             self.fresh_session = self.network.session(force_close=True)
         return self.fresh_session
 
+    def _check_loop(self) -> None:
+        """The client's connections belong to the first loop it ran in; refuse any other."""
+        loop = asyncio.get_running_loop()
+        if self.loop is None:
+            self.loop = loop
+        elif loop is not self.loop:
+            self._abandon()
+            raise WrongEventLoopError(
+                "this AsyncVocode client belongs to another event loop (one an earlier "
+                "asyncio.run may have closed); create one client per loop, inside it"
+            )
+
+    def _abandon(self) -> None:
+        """Drop the pooled connections of a dead loop, closing their sockets ourselves.
+
+        Their loop is closed, so aiohttp cannot close them (that needs the loop); leaving
+        them to the garbage collector leaks file descriptors and warns.
+        """
+        if self.loop is None or not self.loop.is_closed():
+            return
+        sessions = [self.fresh_session, self.session if self.owns_session else None]
+        for session in sessions:
+            connector = session.connector if session is not None else None
+            for protocols in getattr(connector, "_conns", {}).values():
+                for proto, _ in protocols:
+                    sock = getattr(proto.transport, "_sock", None)
+                    if sock is not None:
+                        sock.close()
+            if connector is not None:
+                getattr(connector, "_conns", {}).clear()
+        self.fresh_session = None
+        if self.owns_session:
+            self.session = None
+        self.loop = None
+
     async def close(self) -> None:
         """Close the sessions if they are ours; idempotent."""
         self.closed = True
+        if self.loop is not None and asyncio.get_running_loop() is not self.loop:
+            self._abandon()
+            return
         if self.owns_session and self.session is not None:
             await self.session.close()
         if self.fresh_session is not None:
@@ -173,7 +270,7 @@ class Transport:
 
     def redact(self, text: str) -> str:
         """``text`` with every occurrence of the API key masked."""
-        return text.replace(self.api_key, "***") if self.api_key else text
+        return self.redactor.text(text)
 
     def _timeout(self, total: float | None) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(
@@ -185,38 +282,63 @@ class Transport:
         method: str,
         path: str,
         params: Query | None,
-        body: bytes | None,
+        body: Payload | None,
         headers: Mapping[str, str] | None,
         timeout: float | None,
         fresh: bool,
+        attempt: _Attempt,
     ) -> Any:
-        log.debug("request %s %s", method, path)
-        return self._session(fresh).request(
+        session = self._session(fresh)
+        # Ours last (innermost), after a borrowed session's own middlewares.
+        middlewares = (*getattr(session, "_middlewares", ()), attempt.once)
+        return session.request(
             method,
             self.base_url + path,
             params=_encode_query(params),
-            data=body,
+            data=None if body is None else body.data,
             headers=self._headers(body is not None, headers),
             allow_redirects=False,
             timeout=self._timeout(timeout),
             proxy=self.network.proxy,
+            middlewares=middlewares,
+            trace_request_ctx=attempt,
         )
 
-    def _translate(self, exc: BaseException, method: str, path: str) -> BaseException:
+    def _attempt(self, fresh: bool) -> _Attempt:
+        """Per-request state; headers-sent is tracked only on the sessions we made."""
+        return _Attempt(tracked=fresh or self.owns_session)
+
+    def _translate(
+        self, exc: BaseException, method: str, path: str, attempt: _Attempt
+    ) -> BaseException:
         """Our error for an aiohttp failure (or ``exc`` itself when it is not one)."""
-        if isinstance(exc, aiohttp.ClientError):
-            if self.closed:
-                return ClientClosedError(f"client closed during {method} {path}")
-            return self._connection_error(exc, method, path)
-        if isinstance(exc, asyncio.TimeoutError):
-            return APITimeoutError(
-                f"{method} {path} timed out", method=method, path=path, request_sent=True
+        closed = self.closed or (self.session is not None and self.session.closed)
+        if closed and isinstance(exc, (aiohttp.ClientError, RuntimeError, asyncio.TimeoutError)):
+            return ClientClosedError(
+                f"client closed during {method} {path}"
+                + (" (the request may have been sent)" if attempt.sent else ""),
+                request_sent=attempt.sent,
             )
-        if isinstance(exc, RuntimeError) and (
-            self.closed or (self.session is not None and self.session.closed)
-        ):
-            return ClientClosedError(f"client closed during {method} {path}")
+        if isinstance(exc, aiohttp.ClientError):
+            return self._connection_error(exc, method, path, attempt.sent)
+        if isinstance(exc, asyncio.TimeoutError):  # aiohttp's total: the call's deadline
+            where = "" if attempt.sent else " waiting for a connection (nothing was sent)"
+            return APITimeoutError(
+                f"{method} {path} timed out{where}",
+                method=method,
+                path=path,
+                request_sent=attempt.sent,
+            )
         return exc
+
+    def _cancelled(self, method: str, path: str, fresh: bool, attempt: _Attempt) -> None:
+        if fresh and attempt.sent:
+            log.warning(
+                "%s %s was cancelled after the request may have been sent: whether it took "
+                "effect is unknown (reconcile by listing)",
+                method,
+                path,
+            )
 
     @asynccontextmanager
     async def open(
@@ -225,23 +347,19 @@ class Transport:
         path: str,
         *,
         params: Query | None = None,
-        body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        fresh: bool = False,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send a request; yield the 2xx response with its body unread (for streaming).
-
-        ``fresh``: on a new connection (for requests that are unsafe to repeat).
-        """
+        """Send a bodiless request; yield the 2xx response with its body unread (streaming)."""
+        attempt = self._attempt(False)
         try:
-            async with self._request(method, path, params, body, headers, timeout, fresh) as resp:
+            request = self._request(method, path, params, None, headers, None, False, attempt)
+            async with request as resp:
                 if resp.status >= 300:
                     raise await self._status_error(resp, method, path)
                 yield resp
             return
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
-            failure = self._translate(exc, method, path)
+            failure = self._translate(exc, method, path, attempt)
             if failure is exc:
                 raise
         raise failure
@@ -252,33 +370,42 @@ class Transport:
         path: str,
         *,
         params: Query | None = None,
-        body: bytes | None = None,
+        body: Payload | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         fresh: bool = False,
     ) -> Response:
-        """Send a request and read the whole body (up to ``max_response_bytes``).
+        """Send a request and read the whole body (up to ``max_response_bytes`` decoded).
 
         The hot path of every call: no context-manager generator in between.
+        ``fresh``: on a new connection (for requests that are unsafe to repeat).
         """
         started = time.monotonic()
+        attempt = self._attempt(fresh)
         try:
-            async with self._request(method, path, params, body, headers, timeout, fresh) as resp:
+            request = self._request(method, path, params, body, headers, timeout, fresh, attempt)
+            async with request as resp:
                 if resp.status >= 300:
                     raise await self._status_error(resp, method, path)
                 return Response.of(resp, await self._read_capped(resp), started)
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
-            failure = self._translate(exc, method, path)
+            failure = self._translate(exc, method, path, attempt)
             if failure is exc:
                 raise
+        except asyncio.CancelledError:
+            self._cancelled(method, path, fresh, attempt)
+            raise
         raise failure
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+        """The body, decoded, refused once it passes the cap (a gzip bomb is small on the
+        wire: the decoded bytes are counted as aiohttp inflates them, piece by piece)."""
         cap = self.max_response_bytes
         length = resp.content_length
-        if length is not None and length <= cap:
+        encoded = resp.headers.get("Content-Encoding", "identity").lower() != "identity"
+        if length is not None and length <= cap and not encoded:
             return await resp.read()
-        if length is None:
+        if length is None or length <= cap:
             chunks: list[bytes] = []
             size = 0
             async for chunk in resp.content.iter_any():
@@ -288,6 +415,7 @@ class Transport:
                 chunks.append(chunk)
             else:
                 return b"".join(chunks)
+            chunks.clear()
         resp.close()  # drop the connection instead of draining an unbounded body
         raise ResponseTooLargeError(
             f"response body exceeds the {cap}-byte cap (max_response_bytes)",
@@ -323,11 +451,12 @@ class Transport:
         if cls is UnexpectedRedirectError:
             location = resp.headers.get("Location")
             message += f"; redirect to {location!r} not followed"
+            location = None if location is None else self.redact(location)
             return UnexpectedRedirectError(self.redact(message), location=location, **kwargs)
         return cls(self.redact(message), **kwargs)
 
     def _connection_error(
-        self, exc: aiohttp.ClientError, method: str, path: str
+        self, exc: aiohttp.ClientError, method: str, path: str, sent: bool
     ) -> APIConnectionError:
         what = self.redact(f"{type(exc).__name__}: {exc}")
         if isinstance(exc, aiohttp.ConnectionTimeoutError):  # before its parent class
@@ -346,13 +475,13 @@ class Transport:
             )
         if isinstance(exc, aiohttp.ServerTimeoutError):
             return APITimeoutError(
-                f"{method} {path}: timed out ({what})", method=method, path=path, request_sent=True
+                f"{method} {path}: timed out ({what})", method=method, path=path, request_sent=sent
             )
         return APIConnectionError(
             f"{method} {path}: connection failed ({what})",
             method=method,
             path=path,
-            request_sent=True,
+            request_sent=sent,
         )
 
 
