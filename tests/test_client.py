@@ -102,6 +102,7 @@ def test_public_surface_is_pinned() -> None:
         "Unset",
         "ValidationIssue",
         "VocodeError",
+        "WrongEventLoopError",
         "__version__",
         "raw_response",
     }

@@ -42,7 +42,7 @@ class _Count(logging.Handler):
         self.requests = 0
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.requests += record.getMessage().startswith("request GET /v1/calls/list")
+        self.requests += record.getMessage().startswith("GET /v1/calls/list -> ")
 
 
 async def test_soak_200k_calls_through_faults_and_drift() -> None:

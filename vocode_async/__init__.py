@@ -21,13 +21,17 @@ from ._errors import (
     UnprocessableEntityError,
     ValidationIssue,
     VocodeError,
+    WrongEventLoopError,
 )
+from ._log import configure_from_env
 from ._pagination import AsyncPager, PagerStats
 from ._raw import RawResponse, raw_response
 from ._requester import RequestOptions
 from ._retry import RetryPolicy
 from ._types import UNSET, Unset
 from ._version import __version__
+
+configure_from_env()
 
 __all__ = [
     "APIConnectionError",
@@ -58,6 +62,7 @@ __all__ = [
     "Unset",
     "ValidationIssue",
     "VocodeError",
+    "WrongEventLoopError",
     "__version__",
     "raw_response",
 ]

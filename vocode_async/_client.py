@@ -59,6 +59,23 @@ def _resolve_base_url(base_url: str | None, allow_insecure_http: bool) -> str:
     return url
 
 
+def _check_key(key: object) -> str:
+    """The API key, or a ConfigError that says what is wrong with it (never the key)."""
+    if key is not None and not isinstance(key, str):
+        raise ConfigError(f"api_key must be a str, got {type(key).__name__}")
+    if not key:
+        raise ConfigError(
+            "no API key: pass AsyncVocode(api_key=...) or set the VOCODE_API_KEY "
+            "environment variable"
+        )
+    if not key.isprintable() or key != key.strip() or " " in key:
+        raise ConfigError(
+            "api_key holds whitespace or a control character (a trailing newline read "
+            "from a secrets file?); strip it"
+        )
+    return key
+
+
 class AsyncVocode:
     """The async client of the Vocode Hosted API.
 
@@ -102,12 +119,7 @@ class AsyncVocode:
         max_response_bytes: int = 32 * 1024 * 1024,
         allow_insecure_http: bool = False,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("VOCODE_API_KEY")
-        if not key:
-            raise ConfigError(
-                "no API key: pass AsyncVocode(api_key=...) or set the VOCODE_API_KEY "
-                "environment variable"
-            )
+        key = _check_key(api_key if api_key is not None else os.environ.get("VOCODE_API_KEY"))
         policy = retry_policy or RetryPolicy()
         if max_retries is not None:
             policy = attrs.evolve(policy, max_retries=max_retries)

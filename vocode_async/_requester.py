@@ -21,6 +21,7 @@ import attrs
 from ._converter import decoder, secret_values
 from ._endpoint import Endpoint
 from ._errors import APITimeoutError, Redactor, VocodeError, scrub
+from ._log import log
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
 from ._retry import Retrier, Safety, summary
 from ._transport import Payload, Response, Transport
@@ -30,7 +31,6 @@ from .models._base import Page
 __all__ = ["Capture", "Core", "RequestOptions", "Requester"]
 
 T = TypeVar("T")
-log = logging.getLogger("vocode_async")
 # Query parameters that name one object: refused when empty.
 _ID_PARAMS = frozenset({"id", "phone_number"})
 

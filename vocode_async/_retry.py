@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import enum
-import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Generator
@@ -31,6 +30,7 @@ from ._errors import (
     RateLimitError,
     VocodeError,
 )
+from ._log import log
 
 __all__ = [
     "Cooldown",
@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-log = logging.getLogger("vocode_async")
 
 
 def summary(error: BaseException) -> str:

@@ -16,11 +16,11 @@ is known never to have been sent.
 from __future__ import annotations
 
 import asyncio
-import logging
+import contextlib
 import ssl as ssl_module
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,12 +42,12 @@ from ._errors import (
     WrongEventLoopError,
     error_for_status,
 )
+from ._log import log
 from ._retry import parse_retry_after
 from ._types import Query
 
 __all__ = ["Network", "Payload", "Response", "Transport", "env_proxy"]
 
-log = logging.getLogger("vocode_async")
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
 _DETAIL_CHARS = 300
 
@@ -191,6 +191,7 @@ class Transport:
     closed: bool = False
     fresh_session: aiohttp.ClientSession | None = None
     loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, repr=False)
+    guard: AsyncGenerator[None, None] | None = attrs.field(default=None, repr=False)
     redactor: Redactor = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -218,42 +219,43 @@ class Transport:
         loop = asyncio.get_running_loop()
         if self.loop is None:
             self.loop = loop
+            self._watch_loop()
         elif loop is not self.loop:
-            self._abandon()
             raise WrongEventLoopError(
                 "this AsyncVocode client belongs to another event loop (one an earlier "
                 "asyncio.run may have closed); create one client per loop, inside it"
             )
 
-    def _abandon(self) -> None:
-        """Drop the pooled connections of a dead loop, closing their sockets ourselves.
+    def _watch_loop(self) -> None:
+        """Close our sessions when the loop shuts down, even if nobody closes the client.
 
-        Their loop is closed, so aiohttp cannot close them (that needs the loop); leaving
-        them to the garbage collector leaks file descriptors and warns.
+        ``asyncio.run`` finalizes every suspended async generator before it closes the
+        loop: one parked here runs its ``finally`` then, while the loop can still close
+        sockets. A module-level client used by two ``asyncio.run`` calls thus leaks
+        nothing; the second gets :class:`WrongEventLoopError`.
         """
-        if self.loop is None or not self.loop.is_closed():
-            return
-        sessions = [self.fresh_session, self.session if self.owns_session else None]
-        for session in sessions:
-            connector = session.connector if session is not None else None
-            for protocols in getattr(connector, "_conns", {}).values():
-                for proto, _ in protocols:
-                    sock = getattr(proto.transport, "_sock", None)
-                    if sock is not None:
-                        sock.close()
-            if connector is not None:
-                getattr(connector, "_conns", {}).clear()
-        self.fresh_session = None
-        if self.owns_session:
-            self.session = None
-        self.loop = None
+
+        async def guard() -> AsyncGenerator[None, None]:
+            try:
+                yield
+            finally:
+                await self._close_sessions()
+
+        self.guard = guard()
+        step = self.guard.__anext__()  # registers it with the loop's finalizer hooks
+        with contextlib.suppress(StopIteration):
+            step.send(None)  # runs it to its yield, synchronously (nothing is awaited)
 
     async def close(self) -> None:
         """Close the sessions if they are ours; idempotent."""
         self.closed = True
         if self.loop is not None and asyncio.get_running_loop() is not self.loop:
-            self._abandon()
-            return
+            return  # another loop's: its guard closed them when that loop ended
+        if self.guard is not None:
+            await self.guard.aclose()
+        await self._close_sessions()
+
+    async def _close_sessions(self) -> None:
         if self.owns_session and self.session is not None:
             await self.session.close()
         if self.fresh_session is not None:

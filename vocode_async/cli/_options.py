@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import click
 
 from .._client import DEFAULT_BASE_URL, AsyncVocode
-from .._errors import ConfigError, VocodeError
+from .._errors import ConfigError, Redactor, VocodeError
 from ..testing import FakeVocodeServer
 
 __all__ = ["DEMO_CALLS", "Settings", "api_command", "open_client", "run"]
@@ -143,12 +143,15 @@ def run(
     ``hint`` may add a line after a failure or an interruption (how to resume).
     """
     debug = settings is not None and settings.debug
+    key = settings.api_key if settings is not None else None
     try:
         return asyncio.run(job())  # type: ignore[arg-type]
     except ConfigError as exc:
-        _fail(_for_the_command(exc), 2, debug)
+        _fail(_for_the_command(exc), 2, debug, key=key)
+    except ValueError as exc:  # a bad id: a usage error
+        _fail(exc, 2, debug, key=key)
     except VocodeError as exc:
-        _fail(exc, 1, debug, hint())
+        _fail(exc, 1, debug, hint(), key=key)
     except KeyboardInterrupt:
         _say("interrupted", hint())
         sys.exit(130)
@@ -171,10 +174,15 @@ def _say(line: str, hint: str | None) -> None:
     click.echo(line if hint is None else f"{line}; {hint}", err=True)
 
 
-def _fail(exc: BaseException, code: int, debug: bool, hint: str | None = None) -> NoReturn:
+def _fail(
+    exc: BaseException, code: int, debug: bool, hint: str | None = None, *, key: str | None = None
+) -> NoReturn:
     if debug:
         import traceback
 
         traceback.print_exception(exc)
-    _say("error: " + " ".join(str(exc).split()), hint)  # one line, whatever the server said
+    line = " ".join(str(exc).split())  # one line, whatever the server said
+    if key and isinstance(key, str):  # the SDK already masks it; a second lock on this door
+        line = Redactor((key,)).text(line)
+    _say("error: " + line, hint)
     sys.exit(code)
