@@ -568,6 +568,10 @@ class Decoder:
 
         ``extra`` keys are merged into the top-level object (they win over the model's).
         """
+        return orjson.dumps(self.request_data(body, extra=extra))
+
+    def request_data(self, body: Any, *, extra: Mapping[str, Any] | None = None) -> Any:
+        """A request body as plain JSON types (what :meth:`encode_request` encodes)."""
         if self._requests is None:
             self._requests = make_converter(requests=True)
         data = None if body is None else self._requests.unstructure(body)
@@ -575,7 +579,7 @@ class Decoder:
             if data is not None and not isinstance(data, dict):
                 raise TypeError("extra_body needs a JSON object body to merge into")
             data = {**(data or {}), **extra}
-        return orjson.dumps(data)
+        return data
 
     def dumps(self, obj: Any) -> bytes:
         """Encode a model as JSON bytes."""

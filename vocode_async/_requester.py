@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 import attrs
+import orjson
 
 from ._converter import decoder, secret_values
 from ._endpoint import Endpoint
@@ -31,31 +32,55 @@ from .models._base import Page
 __all__ = ["Capture", "Core", "RequestOptions", "Requester"]
 
 T = TypeVar("T")
-# Query parameters that name one object: refused when empty.
-_ID_PARAMS = frozenset({"id", "phone_number"})
+# Parameters (query, or top-level body keys) that name one object: an empty value or a
+# control character in one is never a real id.
+_ID_PARAMS = frozenset({"id", "phone_number", "telephony_account_connection"})
+
+
+def _check_text(name: str, value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # Sent as is, it would be dropped on the way and address another object
+        # (calls.end("call-1\\udcff") ending call-1).
+        shown = "" if name.startswith("body") else f" {value!r}"  # a body field may be secret
+        raise ValueError(
+            f"{name}{shown} holds characters that are not valid Unicode "
+            "(a lone surrogate: invalid UTF-8 from a file or command line?)"
+        ) from None
+
+
+def _check_id(name: str, value: str) -> None:
+    _check_text(name, value)
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in value):
+        raise ValueError(f"{name} {value!r} holds a control character")
 
 
 def check_params(params: Query | None) -> None:
-    """Refuse a query value that cannot travel as given, naming its parameter.
-
-    A lone surrogate (what invalid UTF-8 on a command line becomes) would be dropped on
-    the way and address another object (``call-1\\udcff`` → ``call-1``); a control
-    character or an empty id is never a real id.
-    """
+    """Refuse a query value that cannot travel as given, naming its parameter."""
     for name, value in (params or {}).items():
-        if not isinstance(value, str):
-            continue
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError(
-                f"{name} {value!r} holds characters that are not valid Unicode "
-                "(a lone surrogate: invalid UTF-8 from a file or command line?)"
-            ) from None
-        if any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in value):
-            raise ValueError(f"{name} {value!r} holds a control character")
-        if name in _ID_PARAMS and not value:
-            raise ValueError(f"{name} must not be empty")
+        if isinstance(value, str):
+            (_check_id if name in _ID_PARAMS else _check_text)(name, value)
+        elif value is None and name in _ID_PARAMS:
+            raise ValueError(f"{name} must not be None")
+
+
+def check_body(data: Any, where: str = "body") -> None:
+    """Refuse a body holding text that cannot be encoded (or a bad top-level id)."""
+    if isinstance(data, str):
+        _check_text(where, data)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{where}.{key}"
+            if where == "body" and key in _ID_PARAMS and isinstance(value, str):
+                _check_id(path, value)
+            else:
+                check_body(value, path)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            check_body(value, f"{where}[{index}]")
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -232,8 +257,9 @@ class Requester:
         extra = self.options.extra_body
         if body is None and not (extra and endpoint.method != "GET"):
             return None
-        merged = extra if endpoint.method != "GET" else None
-        return Payload(decoder().encode_request(body, extra=merged))
+        data = decoder().request_data(body, extra=extra if endpoint.method != "GET" else None)
+        check_body(data)
+        return Payload(orjson.dumps(data))
 
     async def request(
         self, endpoint: Endpoint[T], *, params: Query | None = None, body: Any = None
