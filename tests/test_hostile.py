@@ -112,7 +112,29 @@ async def test_a_2xx_echoing_the_headers_never_shows_the_key_in_a_decode_error()
     for error in (one, listing):
         assert type(error) is va.ResponseDecodeError
         assert "x" * 100 in error.excerpt  # the excerpt is still there, only masked
-        assert_no_secret(*texts(error))
+        assert_no_secret(*texts(error), recorded(error))
+
+
+async def test_a_2xx_echoing_secrets_in_json_keeps_them_out_of_errors_and_locals() -> None:
+    async def echo(request: web.Request) -> web.Response:
+        # Valid JSON that does not match the model, holding what the request carried.
+        sent = await request.json()
+        auth = request.headers["Authorization"]
+        return web.json_response({"echo": sent, "auth": auth, "id": 7}, status=201)
+
+    routes: dict[tuple[str, str], Handler] = {("POST", "/v1/account_connections/create"): echo}
+    async with web_app(routes) as url, opened(url) as client:
+        credentials = OpenAICredentials(openai_api_key=OPENAI_KEY)
+        params = OpenAIAccountConnectionParams(credentials=credentials)
+        error = await failure(client.account_connections.create(params))
+        del credentials, params
+    assert type(error) is va.ResponseDecodeError and error.status == 201
+    assert_no_secret(*texts(error), recorded(error))
+
+
+def recorded(error: BaseException) -> str:
+    """What an error tracker that records frame locals would store for ``error``."""
+    return "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
 
 
 async def test_a_redirect_echoing_the_key_is_masked_in_its_location() -> None:
@@ -177,8 +199,7 @@ async def test_no_secret_in_the_frame_locals_an_error_tracker_records() -> None:
         error = await failure(client.account_connections.create(params))
         del twilio, params
     assert isinstance(error, va.OutcomeUnknownError)
-    report = traceback.TracebackException.from_exception(error, capture_locals=True)
-    text = "".join(report.format())
+    text = recorded(error)
     assert "<request body," in text  # the body's frames were recorded, as its size only
     assert_no_secret(text)
 

@@ -475,6 +475,7 @@ class Decoder:
         except orjson.JSONDecodeError:
             pass  # raised below, outside the handler: the JSON error (with the body) is dropped
         excerpt = _excerpt(body, redactor)
+        del body  # a recorded frame (capture_locals) must not show what a server echoed
         raise ResponseDecodeError(
             f"response to a {status} is not valid JSON (content type {content_type}): {excerpt!r}",
             status=status,
@@ -492,10 +493,18 @@ class Decoder:
         redactor: Redactor = _NO_SECRETS,
     ) -> T:
         """Parse and structure ``body`` as ``into``."""
-        data = self.parse(body, status=status, content_type=content_type, redactor=redactor)
-        return self.structure(
-            data, into, status=status, content_type=content_type, body=body, redactor=redactor
-        )
+        try:
+            return self.structure(
+                self.parse(body, status=status, content_type=content_type, redactor=redactor),
+                into,
+                status=status,
+                content_type=content_type,
+                body=body,
+                redactor=redactor,
+            )
+        except ResponseDecodeError:
+            del body  # see parse
+            raise
 
     def structure(
         self,
@@ -514,12 +523,14 @@ class Decoder:
         except Exception:
             path, reason = self._explain(data, into)
         where = f"page {page} of a listing" if page is not None else "response"
+        excerpt = _excerpt(body, redactor)
+        del data, body  # see parse
         raise ResponseDecodeError(
             f"{where} does not match {getattr(into, '__name__', into)}"
             f"{f' at {path}' if path else ''}: {reason}",
             status=status,
             content_type=content_type,
-            excerpt=_excerpt(body, redactor),
+            excerpt=excerpt,
             path=path,
             page=page,
         ) from None
