@@ -298,6 +298,10 @@ def _forms(value: str) -> Iterable[str]:
     yield quote_plus(value, safe="")
 
 
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
 def _all_forms(values: Iterable[str]) -> tuple[str, ...]:
     # Longest first, so a secret that contains another is masked whole.
     return tuple(sorted({f for v in values if v for f in _forms(v)}, key=len, reverse=True))
@@ -307,12 +311,17 @@ def _all_forms(values: Iterable[str]) -> tuple[str, ...]:
 class Redactor:
     """Masks known secret values (the API key, a request's third-party secrets) in text.
 
-    Its repr shows how many values it holds, never one of them.
+    Its repr shows how many secrets it holds, never one of them.
     """
 
-    values: tuple[str, ...] = attrs.field(
-        default=(), converter=_all_forms, repr=lambda values: f"<{len(values)} secret forms>"
+    secrets: tuple[str, ...] = attrs.field(
+        default=(), converter=_strings, repr=lambda secrets: f"<{len(secrets)} secrets>"
     )
+    values: tuple[str, ...] = attrs.field(init=False, repr=False)
+    """Every form of every secret, longest first."""
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "values", _all_forms(self.secrets))
 
     def __bool__(self) -> bool:
         return bool(self.values)
@@ -320,7 +329,7 @@ class Redactor:
     def plus(self, values: Iterable[str]) -> Redactor:
         """This redactor with more secret values."""
         extra = tuple(values)
-        return Redactor((*self.values, *extra)) if extra else self
+        return Redactor((*self.secrets, *extra)) if extra else self
 
     def text(self, text: str) -> str:
         """``text`` with every known secret masked."""
