@@ -19,6 +19,7 @@ import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
+import aiohttp
 import orjson
 import pytest
 from aiohttp import web
@@ -386,7 +387,8 @@ async def test_the_whole_call_timeout_caps_backoff_and_keeps_the_503() -> None:
     assert isinstance(error.__cause__, va.InternalServerError) and error.__cause__.status == 503
 
 
-async def test_aiohttp_never_resends_behind_the_retry_budget() -> None:
+@pytest.mark.parametrize("borrowed", [False, True], ids=["own-session", "borrowed-session"])
+async def test_aiohttp_never_resends_behind_the_retry_budget(borrowed: bool) -> None:
     answered: set[int] = set()
 
     async def handler(request: Request, writer: asyncio.StreamWriter, srv: RawServer) -> bool:
@@ -396,14 +398,18 @@ async def test_aiohttp_never_resends_behind_the_retry_budget() -> None:
         respond(writer, body={"ok": True})
         return True
 
-    async with RawServer(handler) as raw:
-        async with opened(raw.url) as client:  # max_retries=0
+    async with contextlib.AsyncExitStack() as stack:
+        raw = await stack.enter_async_context(RawServer(handler))
+        extra: dict[str, Any] = {}
+        if borrowed:
+            extra["session"] = await stack.enter_async_context(aiohttp.ClientSession())
+        async with opened(raw.url, **extra) as client:  # max_retries=0
             assert await client.request("GET", "/v1/ping") == {"ok": True}
             error = await failure(client.request("GET", "/v1/ping"))
         assert isinstance(error, va.APIConnectionError)
         assert raw.count("GET", "/v1/ping") == 2  # not 3: aiohttp's re-send is refused
         policy = va.RetryPolicy(max_retries=1, initial_wait=0.0)
-        async with opened(raw.url, retry_policy=policy) as client:
+        async with opened(raw.url, retry_policy=policy, **extra) as client:
             await client.request("GET", "/v1/ping")
             assert await client.request("GET", "/v1/ping") == {"ok": True}  # our retry
         assert raw.count("GET", "/v1/ping") == 5

@@ -177,6 +177,8 @@ class Requester:
     def redactor(self, body: Any = None) -> Redactor:
         """What to mask in this call's errors: the API key, every secret the body carries."""
         extra = self.options.extra_body
+        if body is None and not extra:  # every read: nothing to walk
+            return self.core.transport.redactor
         values = secret_values(body) + (secret_values(dict(extra)) if extra else [])
         return self.core.transport.redactor.plus(values)
 

@@ -6,11 +6,11 @@ table. Errors are raised ``from None`` with sanitized text: aiohttp exceptions c
 request headers, and so the API key, in their attributes.
 
 Every request the transport sends is one the retrier counted: aiohttp's own silent re-send
-of an idempotent request on a dropped keep-alive connection is refused by a per-request
-middleware (the drop becomes an ordinary connection error the retrier then judges). On
-the sessions it creates, a trace records whether a request's headers were written, so a
-request that timed out in the pool queue or was interrupted by ``close()`` before it left
-is known never to have been sent.
+of an idempotent request on a dropped keep-alive connection is switched off on our sessions
+and refused by a per-request middleware on a borrowed one (the drop becomes an ordinary
+connection error the retrier then judges). For unsafe requests, a trace records whether
+the headers were written, so one that timed out in the pool queue or was interrupted by
+``close()`` before it left is known never to have been sent.
 """
 
 from __future__ import annotations
@@ -159,20 +159,30 @@ class Network:
     default_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
     def session(self, *, force_close: bool = False) -> aiohttp.ClientSession:
-        """A new session with these settings (``force_close``: one connection per request)."""
+        """A new session with these settings.
+
+        ``force_close``: one connection per request, for unsafe requests; such a session
+        also traces when a request's headers are written (whether it may have been sent
+        decides what an unsafe failure means; ~25 µs a request, so only there).
+        """
         connector = aiohttp.TCPConnector(
             limit=self.max_connections,
             limit_per_host=self.max_connections_per_host,
             force_close=force_close,
             ssl=self.ssl,
         )
-        return aiohttp.ClientSession(
+        traces = [_sent_trace()] if force_close else []
+        session = aiohttp.ClientSession(
             connector=connector,
             # Never aiohttp's own trust_env: it reads .netrc and the environment in a
             # thread on every request (and .netrc credentials clash with our header).
             trust_env=False,
-            trace_configs=[_sent_trace(), *self.trace_configs],
+            trace_configs=[*traces, *self.trace_configs] or None,
         )
+        # No silent re-send of a GET on a dropped keep-alive connection: every request is
+        # one our retry accounting made (the switch aiohttp's own TestClient uses).
+        session._retry_connection = False
+        return session
 
 
 @attrs.define
@@ -291,8 +301,11 @@ class Transport:
         attempt: _Attempt,
     ) -> Any:
         session = self._session(fresh)
-        # Ours last (innermost), after a borrowed session's own middlewares.
-        middlewares = (*getattr(session, "_middlewares", ()), attempt.once)
+        middlewares = None
+        if not (fresh or self.owns_session):
+            # A borrowed session re-sends unless told per request (its settings are not
+            # ours to change): ours last (innermost), after its own middlewares.
+            middlewares = (*getattr(session, "_middlewares", ()), attempt.once)
         return session.request(
             method,
             self.base_url + path,
@@ -307,8 +320,8 @@ class Transport:
         )
 
     def _attempt(self, fresh: bool) -> _Attempt:
-        """Per-request state; headers-sent is tracked only on the sessions we made."""
-        return _Attempt(tracked=fresh or self.owns_session)
+        """Per-request state; headers-sent is tracked on the fresh session only."""
+        return _Attempt(tracked=fresh)
 
     def _translate(
         self, exc: BaseException, method: str, path: str, attempt: _Attempt
