@@ -13,10 +13,12 @@ import aiohttp
 from vocode_async import (
     UNSET,
     AsyncVocode,
+    ClientClosedError,
     NotFoundError,
     OutcomeUnknownError,
     RawResponse,
     RequestOptions,
+    WrongEventLoopError,
     raw_response,
 )
 from vocode_async.models import (
@@ -60,6 +62,11 @@ async def main() -> None:
             await client.calls.create(from_number="+1", to_number="+2", agent="agent-id")
         except OutcomeUnknownError as exc:
             print("reconcile:", exc.method, exc.path)
+        except ClientClosedError as exc:
+            sent: bool = exc.request_sent
+            print(sent)
+        except WrongEventLoopError:
+            print("one client per event loop")
 
 
 async def groups(client: AsyncVocode) -> None:
