@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import ssl as ssl_module
 import time
 import urllib.request
@@ -286,7 +287,12 @@ class Transport:
 
     def _timeout(self, total: float | None) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(
-            total=total, sock_connect=self.connect_timeout, sock_read=self.read_timeout
+            total=total,
+            sock_connect=self.connect_timeout,
+            sock_read=self.read_timeout,
+            # aiohttp rounds a total above 5 s up to a whole second of loop time: the
+            # call's deadline would be overshot by up to a second.
+            ceil_threshold=math.inf,
         )
 
     def _request(
