@@ -198,7 +198,7 @@ class Requester:
         check_params(params)
         redactor = redactor or self.redactor(body)
         try:
-            response = await self._send(endpoint, params, self._encode(endpoint, body))
+            response = await self._send(endpoint, params, self._encode(endpoint, body), redactor)
         except VocodeError as error:
             scrub(error)
             redactor.error(error)
@@ -208,7 +208,11 @@ class Requester:
         return response
 
     async def _send(
-        self, endpoint: Endpoint[Any], params: Query | None, payload: Payload | None
+        self,
+        endpoint: Endpoint[Any],
+        params: Query | None,
+        payload: Payload | None,
+        redactor: Redactor,
     ) -> Response:
         options = self.options
         deadline = None if options.timeout is None else time.monotonic() + options.timeout
@@ -239,6 +243,7 @@ class Requester:
                     headers=headers,
                     timeout=remaining,
                     fresh=fresh,
+                    redactor=redactor,
                 )
             except VocodeError as error:
                 _log_attempt(method, path, summary(error), started, tries, error)

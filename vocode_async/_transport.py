@@ -395,11 +395,14 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
         fresh: bool = False,
+        redactor: Redactor | None = None,
     ) -> Response:
         """Send a request and read the whole body (up to ``max_response_bytes`` decoded).
 
         The hot path of every call: no context-manager generator in between.
-        ``fresh``: on a new connection (for requests that are unsafe to repeat).
+        ``fresh``: on a new connection (for requests that are unsafe to repeat);
+        ``redactor``: the secrets to mask in an error's texts before they are cut to size
+        (default: the API key).
         """
         started = time.monotonic()
         attempt = self._attempt(fresh)
@@ -407,7 +410,7 @@ class Transport:
             request = self._request(method, path, params, body, headers, timeout, fresh, attempt)
             async with request as resp:
                 if resp.status >= 300:
-                    raise await self._status_error(resp, method, path)
+                    raise await self._status_error(resp, method, path, redactor)
                 return Response.of(resp, await self._read_capped(resp), started)
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
             failure = self._translate(exc, method, path, attempt)
@@ -446,13 +449,18 @@ class Transport:
         )
 
     async def _status_error(
-        self, resp: aiohttp.ClientResponse, method: str, path: str
+        self,
+        resp: aiohttp.ClientResponse,
+        method: str,
+        path: str,
+        redactor: Redactor | None = None,
     ) -> APIStatusError:
+        redact = (redactor or self.redactor).text
         try:
             raw = await resp.content.read(64 * 1024)
         except (aiohttp.ClientError, asyncio.TimeoutError):
             raw = b""
-        detail = _parse_detail(self.redact(raw.decode("utf-8", "replace")), resp.content_type)
+        detail = _parse_detail(redact(raw.decode("utf-8", "replace")), resp.content_type)
         cls = error_for_status(resp.status)
         summary = _summarize(detail, resp.content_type, raw)
         request_id = _request_id(resp.headers)
@@ -472,9 +480,9 @@ class Transport:
         if cls is UnexpectedRedirectError:
             location = resp.headers.get("Location")
             message += f"; redirect to {location!r} not followed"
-            location = None if location is None else self.redact(location)
-            return UnexpectedRedirectError(self.redact(message), location=location, **kwargs)
-        return cls(self.redact(message), **kwargs)
+            location = None if location is None else redact(location)
+            return UnexpectedRedirectError(redact(message), location=location, **kwargs)
+        return cls(redact(message), **kwargs)
 
     def _connection_error(
         self, exc: aiohttp.ClientError, method: str, path: str, sent: bool
