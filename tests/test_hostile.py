@@ -259,6 +259,20 @@ async def test_the_cli_error_line_never_shows_the_key() -> None:
     assert_no_secret(done.stdout, done.stderr)
 
 
+async def test_secret_headers_given_to_the_client_are_masked_too() -> None:
+    async def echo(request: web.Request) -> web.Response:
+        return web.json_response({"detail": f"bad {dict(request.headers)}"}, status=401)
+
+    gateway, defaults = {"X-Api-Key": PINECONE_KEY}, {"X-Gateway-Token": OPENAI_KEY}
+    routes: dict[tuple[str, str], Handler] = {("GET", "/v1/usage"): echo}
+    async with web_app(routes) as url, opened(url, default_headers=defaults) as client:
+        one = await failure(client.usage.get())
+        two = await failure(client.with_options(extra_headers=gateway).usage.get())
+    assert isinstance(one, va.AuthenticationError) and isinstance(two, va.AuthenticationError)
+    assert "X-Gateway-Token" in str(two) and "X-Api-Key" in str(two)
+    assert_no_secret(*texts(one), *texts(two))
+
+
 # -- memory and CPU ------------------------------------------------------------------------
 
 

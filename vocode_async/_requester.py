@@ -25,7 +25,7 @@ from ._errors import APITimeoutError, Redactor, VocodeError, scrub
 from ._log import log
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
 from ._retry import Retrier, Safety, summary
-from ._transport import Payload, Response, Transport
+from ._transport import Payload, Response, Transport, secret_headers
 from ._types import UNSET, Query, Unset
 from .models._base import Page
 
@@ -175,11 +175,12 @@ class Requester:
         return Requester(self.core, options)
 
     def redactor(self, body: Any = None) -> Redactor:
-        """What to mask in this call's errors: the API key, every secret the body carries."""
-        extra = self.options.extra_body
-        if body is None and not extra:  # every read: nothing to walk
+        """What to mask in this call's errors: the API key, every secret the body carries
+        (and extra headers or body keys with secret-looking names)."""
+        extra, headers = self.options.extra_body, self.options.extra_headers
+        if body is None and not extra and not headers:  # most reads: nothing to walk
             return self.core.transport.redactor
-        values = secret_values(body) + (secret_values(dict(extra)) if extra else [])
+        values = [*secret_values(body), *secret_values(dict(extra)), *secret_headers(headers)]
         return self.core.transport.redactor.plus(values)
 
     async def send(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import re
 import ssl as ssl_module
 import time
 import urllib.request
@@ -47,9 +48,10 @@ from ._log import log
 from ._retry import parse_retry_after
 from ._types import Query
 
-__all__ = ["Network", "Payload", "Response", "Transport", "env_proxy"]
+__all__ = ["Network", "Payload", "Response", "Transport", "env_proxy", "secret_headers"]
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid")
+_SECRET_HEADER = re.compile(r"(?i)auth|api_?-?key|token|secret|cookie|passw")
 _DETAIL_CHARS = 300
 
 
@@ -119,6 +121,11 @@ def _sent_trace() -> aiohttp.TraceConfig:
     trace = aiohttp.TraceConfig()
     trace.on_request_headers_sent.append(_on_headers_sent)
     return trace
+
+
+def secret_headers(headers: Mapping[str, str]) -> list[str]:
+    """The values of headers whose names say they are credentials (X-Api-Key, Cookie...)."""
+    return [value for name, value in headers.items() if value and _SECRET_HEADER.search(name)]
 
 
 def env_proxy(url: str) -> str | None:
@@ -206,7 +213,8 @@ class Transport:
     redactor: Redactor = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.redactor = Redactor((self.api_key,))
+        # Default headers with secret-looking names (an X-Api-Key for a gateway) count too.
+        self.redactor = Redactor((self.api_key, *secret_headers(self.network.default_headers)))
 
     def _session(self, fresh: bool = False) -> aiohttp.ClientSession:
         if self.closed:
