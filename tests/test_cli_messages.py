@@ -48,7 +48,7 @@ def test_serve_port_out_of_range_is_a_usage_error() -> None:
 @pytest.mark.parametrize(
     ("base_url", "expected"),
     [
-        ("http://127.0.0.1:8080/v1", "leave out /v1 (the commands add it): http://127.0.0.1:8080"),
+        ("http://127.0.0.1:8080/v1", "leave out /v1 (every path adds it): http://127.0.0.1:8080"),
         ("https://api.vocode.dev/v1/", "leave out /v1"),
         ("http://127.0.0.1:99999", "the port must be 0 to 65535"),
         ("ftp://example.com", "is not an http(s) URL with a host"),

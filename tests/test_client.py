@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 
 import aiohttp
@@ -218,3 +219,18 @@ async def test_key_never_leaks(server: FakeVocodeServer, caplog: pytest.LogCaptu
         assert API_KEY not in _chain_text(exc)
     assert caplog.records  # DEBUG logging was really on
     assert API_KEY not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("https://api.vocode.dev/v1", "leave out /v1"),
+        ("https://api.vocode.dev/v1/", "leave out /v1"),
+        ("http://127.0.0.1:70000", "port must be 0 to 65535"),
+        ("ftp://api.vocode.dev", "not an http(s) URL"),
+        ("https://user:pw@api.vocode.dev", "must not carry credentials"),
+    ],
+)
+def test_a_bad_base_url_is_a_config_error_naming_the_problem(url: str, says: str) -> None:
+    with pytest.raises(va.ConfigError, match=re.escape(says)):
+        AsyncVocode(api_key="k", base_url=url)

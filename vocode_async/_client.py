@@ -44,13 +44,28 @@ def _is_loopback(host: str | None) -> bool:
         return False
 
 
+def base_url_problem(url: str) -> str | None:
+    """What is wrong with ``url`` as the API's base URL, or None (the insecure-http rule aside)."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a port out of range
+    except ValueError:
+        return f"{url!r}: the port must be 0 to 65535"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL with a host"
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return "the base URL must not carry credentials, a query or a fragment"
+    if parts.path.rstrip("/").endswith("/v1"):
+        return f"{url!r}: leave out /v1 (every path adds it): {parts.scheme}://{parts.netloc}"
+    return None
+
+
 def _resolve_base_url(base_url: str | None, allow_insecure_http: bool) -> str:
     url = (base_url or os.environ.get("VOCODE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    problem = base_url_problem(url)
+    if problem is not None:
+        raise ConfigError(f"base_url: {problem}")
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"base_url must be an http(s) URL with a host, got {url!r}")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise ConfigError("base_url must not carry credentials, a query or a fragment")
     if parts.scheme == "http" and not (allow_insecure_http or _is_loopback(parts.hostname)):
         raise ConfigError(
             f"refusing to send the API key over plain http to {parts.hostname}; use https, "

@@ -9,11 +9,10 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import urlsplit
 
 import click
 
-from .._client import DEFAULT_BASE_URL, AsyncVocode
+from .._client import DEFAULT_BASE_URL, AsyncVocode, base_url_problem
 from .._errors import ConfigError, Redactor, VocodeError
 from ..testing import FakeVocodeServer
 
@@ -52,26 +51,12 @@ def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     """Refuse, as a usage error naming the problem, a base URL no request could use."""
     if value is None:
         return None
-    problem = _base_url_problem(value)
+    problem = base_url_problem(value)
     if problem is None:
         return value
     if ctx.get_parameter_source("base_url") is click.core.ParameterSource.ENVIRONMENT:
         problem = f"(from $VOCODE_BASE_URL) {problem}"
     raise click.BadParameter(problem)
-
-
-def _base_url_problem(value: str) -> str | None:
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - raises on a port out of range
-    except ValueError:
-        return f"{value!r}: the port must be 0 to 65535"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{value!r} is not an http(s) URL with a host"
-    if parts.path.rstrip("/").endswith("/v1"):
-        root = f"{parts.scheme}://{parts.netloc}"
-        return f"{value!r}: leave out /v1 (the commands add it): {root}"
-    return None
 
 
 def api_command(func: F) -> F:
