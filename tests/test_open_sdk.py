@@ -20,6 +20,7 @@ from vocode_async import (
     OutcomeUnknownError,
     RawResponse,
     RequestOptions,
+    ResponseDecodeError,
     raw_response,
 )
 from vocode_async.models import (
@@ -360,3 +361,17 @@ async def test_ssl_and_trace_configs_are_used(server: FakeVocodeServer) -> None:
         await client.usage.get()
     assert starts == ["/v1/usage"]
     await asyncio.sleep(0)
+
+
+async def test_a_decode_error_keeps_the_answers_request_id() -> None:
+    async def garbage(request: web.Request) -> web.Response:
+        return web.json_response({"user_id": 7}, headers={"x-request-id": "req-bad-1"})
+
+    app = web.Application()
+    app.router.add_get("/v1/usage", garbage)
+    app.router.add_get("/v1/anything", garbage)
+    async with running(app) as url, AsyncVocode(api_key=API_KEY, base_url=url) as client:
+        with pytest.raises(ResponseDecodeError) as info:
+            await client.usage.get()
+        assert info.value.request_id == "req-bad-1"
+        assert await client.request("GET", "/v1/anything") == {"user_id": 7}

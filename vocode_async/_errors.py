@@ -199,7 +199,7 @@ class ResponseDecodeError(VocodeError):
 
     ``path`` names the offending field (``items[3].to_number``) when the JSON parsed but
     did not match the model; ``page`` the page of a listing it was on; ``excerpt`` is a
-    short sanitized start of the body.
+    short sanitized start of the body; ``request_id`` the answer's request id, if it had one.
     """
 
     def __init__(
@@ -211,6 +211,7 @@ class ResponseDecodeError(VocodeError):
         excerpt: str,
         path: str | None = None,
         page: int | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -218,6 +219,7 @@ class ResponseDecodeError(VocodeError):
         self.excerpt = excerpt
         self.path = path
         self.page = page
+        self.request_id = request_id
 
 
 class ResponseTooLargeError(ResponseDecodeError):

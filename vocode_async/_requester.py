@@ -10,9 +10,10 @@ composes it, and it imports neither.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ import orjson
 
 from ._converter import decoder, secret_values
 from ._endpoint import Endpoint
-from ._errors import APITimeoutError, Redactor, VocodeError, scrub
+from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
 from ._log import log
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
 from ._retry import Retrier, Safety, summary
@@ -277,13 +278,14 @@ class Requester:
         response = await self.send(endpoint, params=params, body=body, redactor=redactor)
         if endpoint.response is None:
             return None  # type: ignore[return-value]
-        decoded: T = decoder().decode(
-            response.body,
-            endpoint.response,
-            status=response.status,
-            content_type=response.content_type,
-            redactor=redactor,
-        )
+        with _answer_named(response):
+            decoded: T = decoder().decode(
+                response.body,
+                endpoint.response,
+                status=response.status,
+                content_type=response.content_type,
+                redactor=redactor,
+            )
         return decoded
 
     async def request_json(
@@ -294,12 +296,13 @@ class Requester:
         response = await self.send(endpoint, params=params, body=json, redactor=redactor)
         if not response.body.strip():
             return None
-        return decoder().parse(
-            response.body,
-            status=response.status,
-            content_type=response.content_type,
-            redactor=redactor,
-        )
+        with _answer_named(response):
+            return decoder().parse(
+                response.body,
+                status=response.status,
+                content_type=response.content_type,
+                redactor=redactor,
+            )
 
     async def stream(
         self, endpoint: Endpoint[Any], *, params: Query | None = None, chunk_size: int = 65536
@@ -361,6 +364,16 @@ class Requester:
             return RawPage(data, decode)
 
         return AsyncPager(fetch, spawn=self.core.spawn, prefetch=prefetch, start_page=start_page)
+
+
+@contextlib.contextmanager
+def _answer_named(response: Response) -> Iterator[None]:
+    """A decode error of ``response`` carries its request id (for a support ticket)."""
+    try:
+        yield
+    except ResponseDecodeError as error:
+        error.request_id = response.request_id
+        raise
 
 
 def _log_attempt(
