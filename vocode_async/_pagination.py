@@ -1,11 +1,30 @@
-"""AsyncPager: every item of every page, fetched ahead of the consumer.
+"""AsyncPager: every item of every page, fetched ahead of the consumer, exact under drift.
 
-When page k arrives with ``has_more``, the request for page k+1 is scheduled and given
-one turn of the event loop (so it is on the wire) before the first item of page k is
-handed out; ``prefetch=N`` keeps up to N requests in flight, so at most N+1 pages are
-held. Beyond the one page ``has_more`` promises, it fans out only as far as an *exact*
-``total`` says pages exist. Errors of a later page surface when the consumer reaches it.
-Breaking out, ``aclose()``, cancellation or closing the client cancels what is in flight.
+**Prefetch.** When page k arrives with ``has_more``, the request for page k+1 is scheduled
+and given one turn of the event loop (so it is on the wire) before the first item of page k
+is handed out; ``prefetch=N`` keeps up to N requests in flight, so at most N+1 pages are
+held. Beyond the one page ``has_more`` promises, it fans out as far as ``total`` says pages
+exist, exact or estimated. A page past the real end (``has_more: false``) ends the listing
+normally and cancels every request for a later page at once: an estimate too high costs at
+most N requests. Errors of a later page surface when the consumer reaches it. Breaking out,
+``aclose()``, cancellation or closing the client cancels what is in flight.
+
+**Drift.** Calls created during a newest-first listing shift every later item. Every page
+request is stamped on a logical clock when it is sent and when its answer lands. Two pages
+k, k+1 can only leave a gap between them when page k+1 was answered by the server *before*
+page k (out of order) with calls inserted in between. That needs page k+1 to have been sent
+before page k's answer landed, and an insert after page k+1 was sent; such an insert shows
+up as a shift (boundary duplicates, or an exact ``total`` that changed) between two earlier
+pages whose later answer landed after page k+1 was sent. So when the consumer reaches page
+k+1 with no overlap with what came before, sent before page k landed, and a shift seen
+since: page k+1 is fetched again (a fresh copy, which overlaps page k) and both copies are
+merged. With no drift nothing is fetched twice. ``stats`` counts shifts and re-fetches.
+
+What it cannot see: a call deleted during the listing moves later calls up by one, so a
+page-number listing can skip one; an exact ``total`` that shrank between two pages answered
+in order is counted (``stats.shrunk``), nothing more can be done. Inserts of more than
+``WINDOW`` pages between two requests outrun the dedupe window (``PaginationError``).
+The checks against hostile pages are in :mod:`._pageguard`.
 """
 
 from __future__ import annotations
@@ -20,6 +39,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ._errors import ClientClosedError, PaginationError
+from ._pageguard import WINDOW, Recent, check_echo
 from .models._base import Page
 
 __all__ = ["AsyncPager", "PagerStats", "RawPage"]
@@ -49,11 +69,14 @@ class RawPage(Generic[T]):
     The pager reads ``has_more`` and ``total`` from ``data`` to schedule the next request
     first, and decodes (the costly part) after: decoding stays off the critical path. A page
     that arrives while its consumer is busy is decoded at once (:meth:`page` keeps it).
+    ``sent`` and ``received`` are the pager's logical clock when it asked and got the answer.
     """
 
     data: Any
     decode: Callable[[], Page[T]]
     _page: Page[T] | None = attrs.field(default=None, init=False)
+    sent: int = attrs.field(default=0, init=False)
+    received: int = attrs.field(default=0, init=False)
 
     def page(self) -> Page[T]:
         """The decoded page (decoded once)."""
@@ -64,10 +87,17 @@ class RawPage(Generic[T]):
     def has_more(self) -> bool:
         return isinstance(self.data, dict) and self.data.get("has_more") is True
 
-    def last_page(self) -> int | None:
-        """The last page an exact ``total`` promises, if the page says so."""
+    def exact_total(self) -> int | None:
         data = self.data
         if not isinstance(data, dict) or data.get("total_is_estimated") is not False:
+            return None
+        total = data.get("total")
+        return total if type(total) is int else None
+
+    def last_page(self) -> int | None:
+        """The last page ``total`` (exact or estimated) says exists, if the page says so."""
+        data = self.data
+        if not isinstance(data, dict):
             return None
         total, size = data.get("total"), data.get("size")
         if type(total) is not int or type(size) is not int or size < 1:
@@ -75,16 +105,67 @@ class RawPage(Generic[T]):
         return math.ceil(total / size)
 
 
+Fetch = Callable[[int], Coroutine[Any, Any, RawPage[T]]]
 Spawn = Callable[[Coroutine[Any, Any, RawPage[T]]], "asyncio.Task[RawPage[T]]"]
 
 
 @attrs.define
 class PagerStats:
-    """What a listing did: pages fetched, items yielded, boundary duplicates dropped."""
+    """What a listing did.
+
+    ``pages`` accepted, ``items`` yielded, ``requests`` sent (retries aside), ``dropped``
+    boundary duplicates, ``shifts`` pages that revealed calls inserted since an earlier
+    page, ``refetched`` pages fetched again because such a shift could have hidden a call,
+    ``cancelled`` requests for pages past the end, ``shrunk`` calls an exact total lost
+    between two pages answered in order (deletions: each may have hidden a call).
+    """
 
     pages: int = 0
     items: int = 0
+    requests: int = 0
     dropped: int = 0
+    shifts: int = 0
+    refetched: int = 0
+    cancelled: int = 0
+    shrunk: int = 0
+
+
+@attrs.define
+class _Flight:
+    """State shared with the fetch tasks (which must not hold the pager: a pager dropped
+    after ``break`` is collected, and so cancels them)."""
+
+    stats: PagerStats
+    size: int | None
+    waiting: int | None = None  # the page the consumer is waiting for
+    clock: int = 0
+    end: int | None = None  # the lowest page that answered has_more: false
+    tasks: dict[int, asyncio.Task[Any]] = attrs.field(factory=dict)
+
+    def tick(self) -> int:
+        self.clock += 1
+        return self.clock
+
+    def ended(self, number: int) -> None:
+        """Page ``number`` is past the end: cancel every request for a later page now."""
+        if self.end is None or number < self.end:
+            self.end = number
+        for later, task in self.tasks.items():
+            if later > number and not task.done() and task.cancel():
+                self.stats.cancelled += 1
+
+
+@attrs.frozen
+class _Edge:
+    """Where the listing got to: the answer that holds the last accepted item."""
+
+    received: int
+    total: int | None
+
+
+def _positive(name: str, value: int | None) -> None:
+    if value is not None and (type(value) is not int or value < 1):
+        raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
 
 
 class AsyncPager(Generic[T]):
@@ -92,36 +173,49 @@ class AsyncPager(Generic[T]):
 
     Use ``async with`` (or ``await pager.aclose()``) to release in-flight requests at a
     known point; a pager dropped after ``break`` cancels them when it is collected.
+    ``max_items`` / ``max_pages`` bound the listing (nothing past them is requested).
     """
 
     def __init__(
         self,
-        fetch: Callable[[int], Coroutine[Any, Any, RawPage[T]]],
+        fetch: Fetch[T],
         *,
         spawn: Spawn[T],
         prefetch: int = 1,
         start_page: int = 1,
+        size: int | None = None,
+        max_items: int | None = None,
+        max_pages: int | None = None,
         key: Callable[[T], Hashable] = lambda item: getattr(item, "id"),  # noqa: B009
     ) -> None:
-        if prefetch < 0:
-            raise ValueError(f"prefetch must be >= 0, got {prefetch}")
-        if start_page < 1:
-            raise ValueError(f"start_page must be >= 1, got {start_page}")
+        if type(prefetch) is not int or prefetch < 0:
+            raise ValueError(f"prefetch must be an integer >= 0, got {prefetch!r}")
+        if type(start_page) is not int or start_page < 1:
+            raise ValueError(f"start_page must be an integer >= 1, got {start_page!r}")
+        _positive("size", size)
+        _positive("max_items", max_items)
+        _positive("max_pages", max_pages)
         self._fetch = fetch
         self._spawn = spawn
         self._prefetch = prefetch
         self._start_page = start_page
+        self._size = size
+        self._max_items = max_items
+        self._last_allowed = None if max_pages is None else start_page + max_pages - 1
         self._key = key
         self._pending: deque[tuple[int, asyncio.Task[RawPage[T]]]] = deque()
         self._next_page = start_page
-        self._last_page: int | None = None  # known only from an exact total
-        self._more = True  # the last page seen said has_more
+        self._last_page: int | None = None  # from total, exact or estimated
+        self._more = True  # the last page accepted said has_more
         self._done = False
         self._items: list[T] = []
         self._index = 0
-        self._seen: set[Hashable] = set()
-        self._waiting = _Waiting()
+        self._taken = 0  # items accepted so far (max_items counts these)
+        self._recent = Recent()
+        self._edge: _Edge | None = None
+        self._shifted_at = 0  # the clock when the latest shift landed (0: none seen)
         self.stats = PagerStats()
+        self._flight = _Flight(self.stats, size)
         self.resume_page = start_page
         """The page a new listing (``start_page=``) should start from to continue."""
 
@@ -143,7 +237,7 @@ class AsyncPager(Generic[T]):
         return item
 
     def pages(self) -> AsyncIterator[Page[T]]:
-        """Iterate whole pages (boundary duplicates already removed from ``items``)."""
+        """Iterate whole pages (duplicates already removed from ``items``)."""
         return _PageIterator(self)
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
@@ -151,6 +245,7 @@ class AsyncPager(Generic[T]):
 
     async def _first(self) -> Page[T]:
         raw = await self._fetch(self._start_page)
+        check_echo(raw.data, number=self._start_page, size=self._size)
         return raw.page()
 
     async def __aenter__(self) -> AsyncPager[T]:
@@ -180,25 +275,28 @@ class AsyncPager(Generic[T]):
         """The next page with fresh items, or None at the end. Closes itself on error."""
         if self._done:
             return None
+        if not self._more:  # the end, or a bound reached: nothing is left in flight
+            await self.aclose()
+            return None
         if not self._pending:
-            if not self._more:
-                await self.aclose()
-                return None
             self._schedule()
         number, task = self._pending.popleft()
         self.resume_page = number
         try:
-            self._waiting.page = number
+            self._flight.waiting = number
             raw = await task
-            self._waiting.page = None
-            self._more = raw.has_more()
-            last = raw.last_page()
+            self._flight.waiting = None
+            chunk, edge = [raw], raw
+            if self._gap_possible(raw):
+                chunk, edge = await self._refetch(number, raw)
+            self._more = edge.has_more()
+            last = edge.last_page()
             if last is not None:
                 self._last_page = max(number, last)
             self._fill(number)
             if self._pending:
                 await asyncio.sleep(0)  # let the prefetch write its request before we decode
-            return self._accept(number, raw.page())
+            return self._accept(number, chunk, edge)
         except asyncio.CancelledError as exc:
             await self.aclose()
             if not _closed_by_client(exc):
@@ -209,61 +307,148 @@ class AsyncPager(Generic[T]):
         # Only the client's close gets here; raised outside the handler, with no context.
         raise ClientClosedError("the client was closed during the listing")
 
-    def _accept(self, number: int, page: Page[T]) -> Page[T]:
-        """Check a page, drop boundary duplicates, and learn how far the listing goes."""
+    def _gap_possible(self, raw: RawPage[T]) -> bool:
+        """Could calls lie between the last accepted page and ``raw``, unseen by both?"""
+        edge = self._edge
+        if edge is None or edge.received < raw.sent or self._shifted_at <= raw.sent:
+            return False  # answered in order, or no shift seen since it was sent
+        key, recent = self._key, self._recent
+        return not any(key(item) in recent for item in raw.page().items)
+
+    async def _refetch(self, number: int, old: RawPage[T]) -> tuple[list[RawPage[T]], RawPage[T]]:
+        """Fetch page ``number`` again (and on, if calls were inserted by the page) until
+        the fresh copies reach the stale one; return the chunk to merge and its edge."""
+        key = self._key
+        old_keys = {key(item) for item in old.page().items}
+        chunk: list[RawPage[T]] = []
+        for page in range(number, number + WINDOW):
+            fresh = await _prepare(self._fetch, page, self._flight)
+            self.stats.refetched += 1
+            chunk.append(fresh)
+            if not old_keys:  # the stale copy was an empty end: the fresh one decides
+                return chunk, fresh
+            if any(key(item) in old_keys for item in fresh.page().items):
+                return [*chunk, old], old
+            if not fresh.has_more():
+                return [*chunk, old], fresh
+        raise PaginationError(
+            f"more than {WINDOW} pages of calls were inserted while page {number} was "
+            "listed; the listing cannot keep up",
+            page=number,
+        )
+
+    def _accept(self, number: int, chunk: list[RawPage[T]], edge: RawPage[T]) -> Page[T]:
+        """Drop duplicates, check progress, and learn what the page says about drift."""
         self.stats.pages += 1
-        keys = [self._key(item) for item in page.items]
-        fresh = [item for item, k in zip(page.items, keys, strict=True) if k not in self._seen]
-        self.stats.dropped += len(keys) - len(fresh)
-        if page.has_more and not fresh:
-            what = "no items" if not keys else "only items already yielded"
+        key, recent = self._key, self._recent
+        fresh: list[T] = []
+        keys: list[Hashable] = []
+        here: set[Hashable] = set()
+        total = 0
+        for raw in chunk:
+            for item in raw.page().items:
+                total += 1
+                k = key(item)
+                if k not in recent and k not in here:
+                    here.add(k)
+                    keys.append(k)
+                    fresh.append(item)
+        self._learn(chunk, edge, total - len(fresh))
+        if edge.has_more() and not fresh:
+            what = "no items" if not total else "only items already yielded"
             raise PaginationError(
                 f"page {number} says has_more but has {what}; stopping instead of looping",
                 page=number,
             )
-        self._seen = set(keys)
-        if len(fresh) != len(keys):
+        if recent.repeats(keys):
+            raise PaginationError(
+                f"page {number} repeats calls listed many pages earlier; the server cycles",
+                page=number,
+            )
+        if self._max_items is not None and self._taken + len(fresh) >= self._max_items:
+            del fresh[self._max_items - self._taken :], keys[len(fresh) :]
+            self._more = False
+        elif self._last_allowed is not None and number >= self._last_allowed:
+            self._more = False
+        self._taken += len(fresh)
+        recent.add(keys)
+        page = edge.page()
+        if len(chunk) > 1 or len(fresh) != total:
             page = attrs.evolve(page, items=tuple(fresh))
         return page
 
+    def _learn(self, chunk: list[RawPage[T]], edge: RawPage[T], dropped: int) -> None:
+        """Record shifts (duplicates, a changed exact total) on the logical clock."""
+        landed = max(raw.received for raw in chunk)
+        before, total = self._edge, edge.exact_total()
+        if dropped:
+            self.stats.dropped += dropped
+            self.stats.shifts += 1
+            self._shifted_at = landed
+        elif before is not None and before.total is not None and total is not None:
+            if total != before.total:
+                self.stats.shifts += 1
+                self._shifted_at = landed
+            if total < before.total and before.received < chunk[0].sent:
+                self.stats.shrunk += before.total - total
+        self._edge = _Edge(edge.received, total)
+
     def _fill(self, current: int) -> None:
-        """Keep up to ``prefetch`` requests in flight, only for pages known to exist."""
+        """Keep up to ``prefetch`` requests in flight, for pages the listing expects."""
+        flight = self._flight
         if not self._more:
             for _, task in self._pending:  # speculative pages past the real end
-                task.cancel()
+                if task.cancel():
+                    self.stats.cancelled += 1
             self._pending.clear()
             return
+        if flight.end is not None and flight.end <= current:
+            self._uncut(flight.end)  # an end seen early was overtaken by drift: go on
         bound = current + 1
         if self._last_page is not None:
             bound = max(bound, self._last_page)
+        if flight.end is not None:
+            bound = min(bound, flight.end)
+        if self._last_allowed is not None:
+            bound = min(bound, self._last_allowed)
+        if self._max_items is not None and self._size is not None:
+            needed = math.ceil((self._max_items - self._taken) / self._size)
+            bound = min(bound, current + needed - 1)
         while len(self._pending) < self._prefetch and self._next_page <= bound:
             self._schedule()
+
+    def _uncut(self, end: int) -> None:
+        """Drop the pages cancelled after ``end`` and request them again from the first."""
+        self._flight.end = None
+        while self._pending and self._pending[-1][0] > end:
+            number, task = self._pending.pop()
+            task.cancel()
+            self._next_page = number
 
     def _schedule(self) -> None:
         number = self._next_page
         self._next_page += 1
-        coro = _prepare(self._fetch, number, self._waiting)
-        self._pending.append((number, self._spawn(coro)))
+        task = self._spawn(_prepare(self._fetch, number, self._flight))
+        tasks = self._flight.tasks
+        tasks[number] = task
+        task.add_done_callback(lambda done: tasks.pop(number) if tasks.get(number) is done else 0)
+        self._pending.append((number, task))
 
 
-@attrs.define
-class _Waiting:
-    """The page the consumer is waiting for (shared with fetch tasks, which must not hold
-    the pager: a pager dropped after ``break`` is collected, and so cancels them)."""
-
-    page: int | None = None
-
-
-async def _prepare(
-    fetch: Callable[[int], Coroutine[Any, Any, RawPage[T]]], number: int, waiting: _Waiting
-) -> RawPage[T]:
-    """Fetch a page; if the consumer is busy elsewhere when it lands, decode it now.
+async def _prepare(fetch: Fetch[T], number: int, flight: _Flight) -> RawPage[T]:
+    """Fetch a page, stamp it, check its echoes; decode it now if the consumer is busy.
 
     When the consumer waits for this very page, decoding is left until the next request has
     been sent (see ``AsyncPager._advance``); a decode error is left to surface there too.
     """
+    flight.stats.requests += 1
+    sent = flight.tick()
     raw = await fetch(number)
-    if waiting.page != number:
+    raw.sent, raw.received = sent, flight.tick()
+    check_echo(raw.data, number=number, size=flight.size)
+    if not raw.has_more():
+        flight.ended(number)
+    if flight.waiting != number:
         with contextlib.suppress(Exception):
             raw.page()
     return raw

@@ -334,6 +334,8 @@ class Requester:
         *,
         prefetch: int,
         start_page: int,
+        max_items: int | None = None,
+        max_pages: int | None = None,
     ) -> AsyncPager[T]:
         """A pager over a ``/list`` endpoint; nothing is sent until it is iterated."""
         size = query.get("size")
@@ -363,7 +365,15 @@ class Requester:
 
             return RawPage(data, decode)
 
-        return AsyncPager(fetch, spawn=self.core.spawn, prefetch=prefetch, start_page=start_page)
+        return AsyncPager(
+            fetch,
+            spawn=self.core.spawn,
+            prefetch=prefetch,
+            start_page=start_page,
+            size=size,
+            max_items=max_items,
+            max_pages=max_pages,
+        )
 
 
 @contextlib.contextmanager

@@ -63,15 +63,23 @@ class Collection(Resource, Generic[L, G]):
         sort_desc: bool | None = None,
         prefetch: int = 1,
         start_page: int = 1,
+        max_items: int | None = None,
+        max_pages: int | None = None,
     ) -> AsyncPager[L]:
         """Every item, page by page, fetched ahead of you: ``async for item in ...``.
 
         ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``.
+        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
+        the listing there (against a server that never says ``has_more: false``).
         """
         query = {"size": size, "sort_column": sort_column, "sort_desc": sort_desc}
         return self._requester.paginate(
-            self._list_endpoint, query, prefetch=prefetch, start_page=start_page
+            self._list_endpoint,
+            query,
+            prefetch=prefetch,
+            start_page=start_page,
+            max_items=max_items,
+            max_pages=max_pages,
         )
 
     async def get(self, id: str) -> G:

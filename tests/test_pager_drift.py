@@ -1,0 +1,115 @@
+"""Issue 15: exact listings under drift at any prefetch, and fan-out on estimated totals."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from vocode_async.testing._data import Store
+
+from .pageserver import DriftServer, PageServer, page_body
+
+
+@pytest.mark.parametrize("estimated", [False, True], ids=["exact", "estimated"])
+@pytest.mark.parametrize("prefetch", [1, 2, 4, 8])
+async def test_drift_loses_nothing_and_repeats_nothing(prefetch: int, estimated: bool) -> None:
+    """3 inserts at the head per request, answers out of order, every 7th request a 503."""
+    async with DriftServer(1500, estimated=estimated, seed=prefetch) as server:
+        async with server.client() as client:
+            pager = client.calls.list(size=50, prefetch=prefetch)
+            ids = [call.id async for call in pager]
+    missing = set(server.before) - set(ids)
+    print(
+        f"\nprefetch={prefetch} {'estimated' if estimated else 'exact'}: {len(ids)} ids, "
+        f"{server.requests} requests, {len(missing)} missing, {pager.stats}"
+    )
+    assert len(ids) == len(set(ids)), "an id was yielded twice"
+    assert not missing, f"{len(missing)} calls that existed before the listing are missing"
+    assert pager.stats.shifts > 0  # the drift really happened
+    assert server.requests > len(server.before) // 50 + 1  # and so did the 503s
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 4, 8])
+async def test_no_drift_no_extra_request(prefetch: int) -> None:
+    async with DriftServer(1000, inserts=0, fail_every=0, seed=1) as server:
+        async with server.client() as client:
+            pager = client.calls.list(size=50, prefetch=prefetch)
+            ids = [call.id async for call in pager]
+    assert ids == server.before
+    assert sorted(server.pages) == list(range(1, 21))  # every page once, none past the end
+    assert pager.stats.refetched == pager.stats.shifts == pager.stats.cancelled == 0
+
+
+def _estimated(calls: int, factor: int, *, hang_past_end: PageServer | None = None) -> Any:
+    store = Store(calls=calls, seed=5)
+    items = [Store.normalized(c) for c in store.sorted_calls(None, False)]
+
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        if hang_past_end is not None and (page - 1) * size >= calls:
+            await hang_past_end.hang()
+        await asyncio.sleep(0.002)
+        window = items[(page - 1) * size : page * size]
+        return page_body(
+            window, page, size, has_more=page * size < calls, total=calls * factor, estimated=True
+        )
+
+    return answer, [i["id"] for i in items]
+
+
+@pytest.mark.parametrize("prefetch", [1, 2, 4, 8])
+async def test_over_estimate_costs_at_most_prefetch_requests(prefetch: int) -> None:
+    """The estimate says 10x the calls there are: at most N requests past the end."""
+    server = PageServer(None)  # type: ignore[arg-type]
+    server.answer, expected = _estimated(1000, 10)
+    async with server, server.client() as client:
+        pager = client.calls.list(size=50, prefetch=prefetch)
+        ids = [call.id async for call in pager]
+    print(f"\nprefetch={prefetch}: pages asked {sorted(server.pages)}; {pager.stats}")
+    assert ids == expected
+    assert len(server.pages) <= 20 + prefetch
+    assert len(set(server.pages)) == len(server.pages)
+
+
+async def test_estimate_fans_out() -> None:
+    """With an estimated total, prefetch=4 has 4 requests in flight, not 1."""
+    server = PageServer(None)  # type: ignore[arg-type]
+    gate = asyncio.Event()
+    answer, _ = _estimated(1000, 1)
+
+    async def gated(page: int, size: int) -> dict[str, Any]:
+        if page > 1:
+            await gate.wait()
+        return await answer(page, size)  # type: ignore[no-any-return]
+
+    server.answer = gated
+    async with server, server.client() as client:
+        async with client.calls.list(size=50, prefetch=4) as pager:
+            first = await pager.__anext__()
+            for _ in range(50):
+                await asyncio.sleep(0)
+            in_flight = sorted(server.pages)
+            gate.set()
+            rest = [call.id async for call in pager]
+    assert in_flight == [1, 2, 3, 4, 5]
+    assert len(rest) == 999 and first.id not in rest
+
+
+async def test_requests_past_the_end_are_cancelled_when_the_end_lands() -> None:
+    """Page 3 ends the listing; pages 4 and 5 (in flight, hanging) are cancelled as soon as
+    page 3 lands, while the consumer still holds page 1."""
+    server = PageServer(None)  # type: ignore[arg-type]
+    server.answer, expected = _estimated(250, 10, hang_past_end=server)
+    async with server, server.client() as client:
+        async with client.calls.list(size=100, prefetch=4) as pager:
+            ids = [(await pager.__anext__()).id]
+            for _ in range(200):
+                if pager.stats.cancelled:
+                    break
+                await asyncio.sleep(0.01)
+            cancelled_while_on_page_one = pager.stats.cancelled
+            ids += [call.id async for call in pager]
+    assert cancelled_while_on_page_one == 2
+    assert ids == expected
+    assert sorted(server.pages) == [1, 2, 3, 4, 5]

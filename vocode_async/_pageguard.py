@@ -1,0 +1,130 @@
+"""What a listing checks on every page, in memory bounded whatever the listing's length.
+
+- :func:`check_echo` reads the parsed JSON before the (costly) decode: a page that is not
+  the one asked for, a negative ``size``/``total``, more items than ``size`` asked for, or
+  a page that starts a whole page past an exact ``total`` is a :class:`PaginationError`.
+- :class:`Recent` keeps the ids of the last :data:`WINDOW` pages: drift duplicates at a page
+  boundary are dropped, and a page made only of them (a cycle of up to WINDOW pages, a
+  server that answers page 1 again) stops the listing.
+- :class:`Sketch` remembers the ids that left the window in a fixed 1 MiB bit array (one
+  bit per id hash), allocated only when a listing outgrows the window. It cannot say that
+  one id was seen (a bit may be another id's), so it never drops an item; it stops a
+  listing when a whole page of new-looking ids all hit set bits and the chance of that
+  by accident (``fill ** n``) is below 1e-12: a cycle longer than the window. As it fills
+  (about 10 million ids) it goes quiet rather than wrong.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+from ._errors import PaginationError
+
+__all__ = ["WINDOW", "Recent", "Sketch", "check_echo"]
+
+WINDOW = 8
+"""Pages whose ids are kept exactly (at most ``WINDOW * size`` ids)."""
+
+_BITS = 1 << 23  # 1 MiB
+_MASK = _BITS - 1
+_CHANCE = 1e-12
+
+
+def check_echo(data: Any, *, number: int, size: int | None) -> None:
+    """Refuse a page whose echoes contradict the request. Types are left to the decode."""
+    if not isinstance(data, dict):
+        return
+    page, items, total = data.get("page"), data.get("items"), data.get("total")
+    if type(page) is int and page != number:
+        raise PaginationError(
+            f"asked for page {number}, the server answered page {page}", page=number
+        )
+    for name in ("size", "total"):
+        value = data.get(name)
+        if type(value) is int and value < 0:
+            raise PaginationError(f"page {number} has a negative {name} ({value})", page=number)
+    count = len(items) if isinstance(items, list) else 0
+    if size is not None and count > size:
+        raise PaginationError(
+            f"page {number} holds {count} items, more than the {size} asked for", page=number
+        )
+    if (
+        size is not None
+        and type(total) is int
+        and data.get("total_is_estimated") is False
+        and (number - 2) * size >= total
+        and (count or data.get("has_more") is True)
+    ):
+        raise PaginationError(
+            f"page {number} has items or has_more, a whole page past the exact total {total}",
+            page=number,
+        )
+
+
+class Recent:
+    """The ids of the last :data:`WINDOW` accepted pages, exactly; older ones go to a sketch."""
+
+    __slots__ = ("_count", "_index", "_pages", "_sketch")
+
+    def __init__(self) -> None:
+        self._index: dict[Hashable, int] = {}
+        self._pages: deque[list[Hashable]] = deque()
+        self._sketch: Sketch | None = None
+        self._count = 0
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._index
+
+    def add(self, keys: list[Hashable]) -> None:
+        """Remember one page's ids; the oldest page moves to the sketch."""
+        self._count += 1
+        index, count = self._index, self._count
+        for key in keys:
+            index[key] = count
+        self._pages.append(keys)
+        if len(self._pages) > WINDOW:
+            old, number = self._pages.popleft(), count - WINDOW
+            if self._sketch is None:
+                self._sketch = Sketch()
+            self._sketch.add(old)
+            for key in old:
+                if index.get(key) == number:
+                    del index[key]
+
+    def repeats(self, keys: list[Hashable]) -> bool:
+        """True when ``keys`` (none in the window) are, beyond reasonable doubt, old ids."""
+        return self._sketch is not None and self._sketch.repeats(keys)
+
+
+class Sketch:
+    """One bit per id hash in a fixed bit array: bounded memory, no false 'new'."""
+
+    __slots__ = ("_bits", "_set")
+
+    def __init__(self) -> None:
+        self._bits = bytearray(_BITS >> 3)
+        self._set = 0
+
+    def add(self, keys: Iterable[Hashable]) -> None:
+        bits = self._bits
+        for key in keys:
+            i = hash(key) & _MASK
+            mask = 1 << (i & 7)
+            if not bits[i >> 3] & mask:
+                bits[i >> 3] |= mask
+                self._set += 1
+
+    def repeats(self, keys: list[Hashable]) -> bool:
+        if not keys:
+            return False
+        fill = self._set / _BITS
+        if fill ** len(keys) >= _CHANCE:
+            return False  # too few ids, or too full a sketch, to tell a cycle from chance
+        bits = self._bits
+        for key in keys:
+            i = hash(key) & _MASK
+            if not bits[i >> 3] & (1 << (i & 7)):
+                return False
+        return True
