@@ -9,6 +9,7 @@ back out of order (random latency before the snapshot) and every 7th request fai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -81,10 +82,8 @@ class PageServer:
 
     async def hang(self, seconds: float = 5.0) -> None:
         """Wait until released (or ``seconds``)."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.release.wait(), seconds)
-        except TimeoutError:
-            pass
 
     def client(self, **kwargs: Any) -> AsyncVocode:
         kwargs.setdefault("retry_policy", RetryPolicy(max_retries=3, initial_wait=0.0))

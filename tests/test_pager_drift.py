@@ -16,10 +16,10 @@ from .pageserver import DriftServer, PageServer, page_body
 @pytest.mark.parametrize("prefetch", [1, 2, 4, 8])
 async def test_drift_loses_nothing_and_repeats_nothing(prefetch: int, estimated: bool) -> None:
     """3 inserts at the head per request, answers out of order, every 7th request a 503."""
-    async with DriftServer(1500, estimated=estimated, seed=prefetch) as server:
-        async with server.client() as client:
-            pager = client.calls.list(size=50, prefetch=prefetch)
-            ids = [call.id async for call in pager]
+    server = DriftServer(1500, estimated=estimated, seed=prefetch)
+    async with server, server.client() as client:
+        pager = client.calls.list(size=50, prefetch=prefetch)
+        ids = [call.id async for call in pager]
     missing = set(server.before) - set(ids)
     print(
         f"\nprefetch={prefetch} {'estimated' if estimated else 'exact'}: {len(ids)} ids, "
@@ -33,10 +33,10 @@ async def test_drift_loses_nothing_and_repeats_nothing(prefetch: int, estimated:
 
 @pytest.mark.parametrize("prefetch", [0, 1, 4, 8])
 async def test_no_drift_no_extra_request(prefetch: int) -> None:
-    async with DriftServer(1000, inserts=0, fail_every=0, seed=1) as server:
-        async with server.client() as client:
-            pager = client.calls.list(size=50, prefetch=prefetch)
-            ids = [call.id async for call in pager]
+    server = DriftServer(1000, inserts=0, fail_every=0, seed=1)
+    async with server, server.client() as client:
+        pager = client.calls.list(size=50, prefetch=prefetch)
+        ids = [call.id async for call in pager]
     assert ids == server.before
     assert sorted(server.pages) == list(range(1, 21))  # every page once, none past the end
     assert pager.stats.refetched == pager.stats.shifts == pager.stats.cancelled == 0
@@ -84,14 +84,13 @@ async def test_estimate_fans_out() -> None:
         return await answer(page, size)  # type: ignore[no-any-return]
 
     server.answer = gated
-    async with server, server.client() as client:
-        async with client.calls.list(size=50, prefetch=4) as pager:
-            first = await pager.__anext__()
-            for _ in range(50):
-                await asyncio.sleep(0)
-            in_flight = sorted(server.pages)
-            gate.set()
-            rest = [call.id async for call in pager]
+    async with server, server.client() as client, client.calls.list(size=50, prefetch=4) as pager:
+        first = await pager.__anext__()
+        for _ in range(50):
+            await asyncio.sleep(0)
+        in_flight = sorted(server.pages)
+        gate.set()
+        rest = [call.id async for call in pager]
     assert in_flight == [1, 2, 3, 4, 5]
     assert len(rest) == 999 and first.id not in rest
 
@@ -101,15 +100,14 @@ async def test_requests_past_the_end_are_cancelled_when_the_end_lands() -> None:
     page 3 lands, while the consumer still holds page 1."""
     server = PageServer(None)  # type: ignore[arg-type]
     server.answer, expected = _estimated(250, 10, hang_past_end=server)
-    async with server, server.client() as client:
-        async with client.calls.list(size=100, prefetch=4) as pager:
-            ids = [(await pager.__anext__()).id]
-            for _ in range(200):
-                if pager.stats.cancelled:
-                    break
-                await asyncio.sleep(0.01)
-            cancelled_while_on_page_one = pager.stats.cancelled
-            ids += [call.id async for call in pager]
+    async with server, server.client() as client, client.calls.list(size=100, prefetch=4) as pager:
+        ids = [(await pager.__anext__()).id]
+        for _ in range(200):
+            if pager.stats.cancelled:
+                break
+            await asyncio.sleep(0.01)
+        cancelled_while_on_page_one = pager.stats.cancelled
+        ids += [call.id async for call in pager]
     assert cancelled_while_on_page_one == 2
     assert ids == expected
     assert sorted(server.pages) == [1, 2, 3, 4, 5]

@@ -15,13 +15,15 @@ import io
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import orjson
 
 from .._client import AsyncVocode
 from .._converter import decoder as _decoder
+from .._pagination import AsyncPager
+from ..models import NormalizedCall
 from ._progress import Progress
 
 __all__ = ["CSV_COLUMNS", "Checkpoint", "ExportOptions", "export_calls"]
@@ -147,8 +149,13 @@ async def export_calls(
     prefetch: int,
     resume: bool,
     progress: Progress,
+    limit: int | None = None,
 ) -> int:
-    """Write every call to ``out``; return how many. ``out`` appears only when complete."""
+    """Write every call (or the first ``limit``) to ``out``; return how many.
+
+    ``out`` appears only when complete. ``limit`` counts the calls of the whole export,
+    those written before a resume included.
+    """
     part, ckpt = _paths(out)
     state = Checkpoint.load(ckpt) if resume and ckpt.exists() else None
     if state is None:
@@ -156,7 +163,7 @@ async def export_calls(
         part.write_bytes(_csv([], header=True) if options.format == "csv" else b"")
         state.offset = part.stat().st_size
     try:
-        await _write(client, part, ckpt, state, prefetch=prefetch, progress=progress)
+        await _write(client, part, ckpt, state, prefetch=prefetch, progress=progress, limit=limit)
     except BaseException:
         if not ckpt.exists():  # nothing saved: leave no empty part file behind
             part.unlink(missing_ok=True)
@@ -176,30 +183,51 @@ async def _write(
     *,
     prefetch: int,
     progress: Progress,
+    limit: int | None,
 ) -> None:
     """Append every page from the checkpoint on to ``part``, saving a checkpoint per page."""
-    encode, to_output = ENCODERS[state.options.format], _decoder().for_output
     progress.start(done=state.count)
+    left = None if limit is None else limit - state.count
     with part.open("r+b") as fh:
         fh.truncate(state.offset)  # drop whatever was written after the last checkpoint
         fh.seek(state.offset)
-        skip = set(state.last_ids)
+        if left is not None and left <= 0:
+            return
         pager = client.calls.list(
             size=state.options.size,
             sort_column=state.options.sort_column,
             sort_desc=state.options.sort_desc or None,
             prefetch=prefetch,
             start_page=state.next_page,
+            # + the previous page's ids: drift may bring them back, and they are skipped
+            max_items=None if left is None else left + len(state.last_ids),
         )
         async with pager:
-            async for page in pager.pages():
-                items = [c for c in page.items if c.id not in skip]
-                skip = set()
-                fh.write(encode([to_output(c) for c in items]))
-                fh.flush()
-                os.fsync(fh.fileno())
-                state.next_page, state.offset = pager.resume_page + 1, fh.tell()
-                state.count += len(items)
-                state.last_ids = [c.id for c in page.items]
-                state.save(ckpt)
-                progress.advance(len(items), total=page.total, estimated=page.total_is_estimated)
+            await _write_pages(fh, pager, state, ckpt, progress, left)
+
+
+async def _write_pages(
+    fh: BinaryIO,
+    pager: AsyncPager[NormalizedCall],
+    state: Checkpoint,
+    ckpt: Path,
+    progress: Progress,
+    left: int | None,
+) -> None:
+    """Write page after page, each on disk (and checkpointed) before the next."""
+    encode, to_output = ENCODERS[state.options.format], _decoder().for_output
+    skip = set(state.last_ids)  # the previous page's ids: drift may repeat them
+    async for page in pager.pages():
+        items = [c for c in page.items if c.id not in skip]
+        skip = set()
+        if left is not None:
+            del items[left:]
+            left -= len(items)
+        fh.write(encode([to_output(c) for c in items]))
+        fh.flush()
+        os.fsync(fh.fileno())
+        state.next_page, state.offset = pager.resume_page + 1, fh.tell()
+        state.count += len(items)
+        state.last_ids = [c.id for c in page.items]
+        state.save(ckpt)
+        progress.advance(len(items), total=page.total, estimated=page.total_is_estimated)

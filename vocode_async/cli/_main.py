@@ -58,11 +58,15 @@ add_usage(main)
 )
 @click.option(
     "--prefetch",
-    default=1,
+    default=4,
     show_default=True,
     type=click.IntRange(0, 16),
-    help="Page requests kept in flight ahead of the writer (above 1 is faster, but under "
-    "drift an item answered out of order can be missed).",
+    help="Page requests kept in flight ahead of the writer (exact under drift at any value).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    help="Stop after this many calls (counting those written before a --resume).",
 )
 @click.option("--sort-column", help="Sort by this field (default: newest first).")
 @click.option("--sort-desc", is_flag=True, help="Sort descending.")
@@ -75,6 +79,7 @@ def export(
     fmt: str,
     size: int,
     prefetch: int,
+    limit: int | None,
     sort_column: str | None,
     sort_desc: bool,
     resume: bool,
@@ -96,7 +101,13 @@ def export(
         try:
             async with open_client(settings) as client:
                 return await export_calls(
-                    client, target, options, prefetch=prefetch, resume=resume, progress=progress
+                    client,
+                    target,
+                    options,
+                    prefetch=prefetch,
+                    resume=resume,
+                    progress=progress,
+                    limit=limit,
                 )
         finally:
             progress.stop()

@@ -1,0 +1,150 @@
+"""Issue 11: listings end, never yield one id twice, and refuse pages that contradict the
+request, against purpose-built hostile servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+import pytest
+from aiohttp import web
+
+from vocode_async import AsyncVocode, PaginationError
+from vocode_async.testing._data import Store
+
+from .pageserver import PageServer, page_body
+
+ITEMS = [Store.normalized(c) for c in Store(calls=3000, seed=11).sorted_calls(None, False)]
+GUARD = 20_000  # a listing that loops is cut here, so the old code fails instead of hanging
+
+
+async def _listing(client: AsyncVocode, **kwargs: Any) -> tuple[list[str], Exception | None]:
+    ids: list[str] = []
+    try:
+        async for call in client.calls.list(**kwargs):
+            ids.append(call.id)
+            if len(ids) >= GUARD:
+                break
+    except PaginationError as exc:
+        return ids, exc
+    return ids, None
+
+
+def _serving(pick: Any, *, estimated: bool = True, total: int = 10**6) -> PageServer:
+    """Page n holds ITEMS[pick(n)] (a page number), echoes n, and always has more."""
+
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        source = pick(page)
+        window = ITEMS[(source - 1) * size : source * size]
+        return page_body(window, page, size, has_more=True, total=total, estimated=estimated)
+
+    return PageServer(answer)
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 4])
+async def test_pages_that_cycle_a_b_a_b(prefetch: int) -> None:
+    async with _serving(lambda n: 2 - n % 2) as server, server.client() as client:
+        ids, error = await _listing(client, size=50, prefetch=prefetch)
+    assert isinstance(error, PaginationError) and error.page == 3
+    assert ids == [i["id"] for i in ITEMS[:100]]
+    assert len(server.pages) <= 3 + prefetch
+
+
+async def test_page_three_answers_page_one() -> None:
+    async with _serving(lambda n: 1 if n == 3 else n) as server, server.client() as client:
+        ids, error = await _listing(client, size=50, prefetch=1)
+    assert isinstance(error, PaginationError) and "already yielded" in str(error)
+    assert len(ids) == len(set(ids)) == 100
+
+
+async def test_a_cycle_longer_than_the_window_is_caught() -> None:
+    """20 distinct pages, then again from the first (estimated totals, has_more forever):
+    the window no longer holds page 1's ids, the sketch does."""
+    async with _serving(lambda n: (n - 1) % 20 + 1) as server, server.client() as client:
+        ids, error = await _listing(client, size=100, prefetch=2)
+    assert isinstance(error, PaginationError) and "cycles" in str(error), error
+    assert error.page == 21
+    assert len(ids) == len(set(ids)) == 2000
+
+
+async def test_has_more_forever_past_an_exact_total() -> None:
+    """The server cycles with a long period but says the total is 300: page 5 is refused."""
+    pick = lambda n: (n - 1) % 25 + 1  # noqa: E731
+    async with _serving(pick, estimated=False, total=300) as server, server.client() as client:
+        ids, error = await _listing(client, size=100, prefetch=0)
+    assert isinstance(error, PaginationError) and "past the exact total" in str(error)
+    assert error.page == 5 and len(ids) == 400
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 4])
+async def test_max_items_and_max_pages_bound_an_endless_listing(prefetch: int) -> None:
+    async with _serving(lambda n: n) as server, server.client() as client:
+        ids = [c.id async for c in client.calls.list(size=100, prefetch=prefetch, max_items=250)]
+        assert ids == [i["id"] for i in ITEMS[:250]]
+        assert sorted(server.pages) == [1, 2, 3]  # nothing past what was asked for
+        server.pages.clear()
+        pager = client.calls.list(size=100, prefetch=prefetch, max_pages=4, start_page=2)
+        pages = [len(p.items) async for p in pager.pages()]
+        assert pages == [100] * 4 and pager.stats.items == 400
+        assert sorted(server.pages) == [2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda body: {**body, "page": 1}, "asked for page 2, the server answered page 1"),
+        (lambda body: {**body, "total": -5}, "negative total"),
+        (lambda body: {**body, "size": -1}, "negative size"),
+        (lambda body: {**body, "items": body["items"] * 2}, "more than the 50 asked for"),
+    ],
+    ids=["wrong-page", "negative-total", "negative-size", "oversize"],
+)
+async def test_echoes_that_contradict_the_request(tamper: Any, message: str) -> None:
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        window = ITEMS[(page - 1) * size : page * size]
+        body = page_body(window, page, size, has_more=True, total=3000)
+        return tamper(body) if page == 2 else body  # type: ignore[no-any-return]
+
+    async with PageServer(answer) as server, server.client() as client:
+        ids, error = await _listing(client, size=50, prefetch=2)
+    assert isinstance(error, PaginationError) and message in str(error), error
+    assert error.page == 2 and len(ids) == 50
+
+
+@pytest.mark.parametrize("prefetch", [0, 1])
+async def test_an_oversize_garbage_page_fails_before_decoding(prefetch: int) -> None:
+    """100,000 invalid items on a page of 100 asked: refused on its length, not decoded."""
+    garbage = orjson.dumps(page_body([{}] * 100_000, 2, 100, has_more=True, total=10**5))
+
+    async def answer(page: int, size: int) -> dict[str, Any] | web.Response:
+        if page == 2:
+            return web.Response(body=garbage, content_type="application/json")
+        return page_body(ITEMS[:size], 1, size, has_more=True, total=10**5)
+
+    async with PageServer(answer) as server, server.client() as client:
+        pager = client.calls.list(size=100, prefetch=prefetch)
+        first = [await pager.__anext__() for _ in range(100)]
+        start = time.perf_counter()
+        with pytest.raises(PaginationError, match="100000 items, more than the 100"):
+            await pager.__anext__()
+        print(f"\nthe 100,000-item page failed in {(time.perf_counter() - start) * 1000:.1f} ms")
+    assert len(first) == 100
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"max_items": 0}, "max_items"),
+        ({"max_pages": -1}, "max_pages"),
+        ({"max_items": True}, "max_items"),
+        ({"max_pages": 1.5}, "max_pages"),
+        ({"size": "10"}, "size"),
+        ({"start_page": 0}, "start_page"),
+    ],
+)
+async def test_bounds_are_validated(kwargs: dict[str, Any], name: str) -> None:
+    async with PageServer(lambda p, s: None) as server, server.client() as client:  # type: ignore[arg-type, return-value]
+        with pytest.raises(ValueError, match=name):
+            client.calls.list(**kwargs)
+    assert server.pages == []
