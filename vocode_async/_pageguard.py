@@ -3,9 +3,9 @@
 - :func:`check_echo` reads the parsed JSON before the (costly) decode: a page that is not
   the one asked for, a negative ``size``/``total``, more items than ``size`` asked for, or
   a page that starts a whole page past an exact ``total`` is a :class:`PaginationError`.
-- :class:`Recent` keeps the ids of the last :data:`WINDOW` pages: drift duplicates at a page
-  boundary are dropped, and a page made only of them (a cycle of up to WINDOW pages, a
-  server that answers page 1 again) stops the listing.
+- :class:`Recent` keeps the ids of the last :data:`WINDOW` pages (more with a deep prefetch):
+  drift duplicates are dropped, and pages made only of them (a cycle of up to WINDOW
+  pages, a server that answers page 1 again) stop the listing.
 - :class:`Sketch` remembers the ids that left the window in a fixed 1 MiB bit array (one
   bit per id hash), allocated only when a listing outgrows the window. It cannot say that
   one id was seen (a bit may be another id's), so it never drops an item; it stops a
@@ -66,32 +66,37 @@ def check_echo(data: Any, *, number: int, size: int | None) -> None:
 class Recent:
     """The ids of the last :data:`WINDOW` accepted pages, exactly; older ones go to a sketch."""
 
-    __slots__ = ("_count", "_index", "_pages", "_sketch")
+    __slots__ = ("_count", "_index", "_limit", "_pages", "_seq", "_sketch")
 
-    def __init__(self) -> None:
+    def __init__(self, pages: int = WINDOW) -> None:
+        self._limit = pages
         self._index: dict[Hashable, int] = {}
         self._pages: deque[list[Hashable]] = deque()
         self._sketch: Sketch | None = None
         self._count = 0
+        self._seq = 0  # ids in the order they were added: how far a page of repeats reaches
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._index
 
     def add(self, keys: list[Hashable]) -> None:
         """Remember one page's ids; the oldest page moves to the sketch."""
-        self._count += 1
-        index, count = self._index, self._count
-        for key in keys:
-            index[key] = count
+        index, first = self._index, self._seq + 1
+        index.update(zip(keys, range(first, first + len(keys)), strict=True))
+        self._seq += len(keys)
         self._pages.append(keys)
-        if len(self._pages) > WINDOW:
-            old, number = self._pages.popleft(), count - WINDOW
+        if len(self._pages) > self._limit:
+            old = self._pages.popleft()
             if self._sketch is None:
                 self._sketch = Sketch()
             self._sketch.add(old)
             for key in old:
-                if index.get(key) == number:
-                    del index[key]
+                del index[key]
+
+    def reach(self, keys: Iterable[Hashable]) -> int:
+        """The latest position (in the order added) of any of ``keys``; 0 if none is here."""
+        index = self._index
+        return max((index.get(key, 0) for key in keys), default=0)
 
     def repeats(self, keys: list[Hashable]) -> bool:
         """True when ``keys`` (none in the window) are, beyond reasonable doubt, old ids."""

@@ -46,6 +46,10 @@ __all__ = ["AsyncPager", "PagerStats", "RawPage"]
 
 T = TypeVar("T")
 CLOSED_MESSAGE = "vocode_async client closed"
+STALLS = 2
+"""Pages of only duplicates skipped in a row (drift of a page or more) before giving up."""
+CHASE = 32
+"""Pages a re-fetch may walk forward to reach the stale copy it replaces."""
 
 
 def _closed_by_client(exc: BaseException) -> bool:
@@ -117,7 +121,8 @@ class PagerStats:
     boundary duplicates, ``shifts`` pages that revealed calls inserted since an earlier
     page, ``refetched`` pages fetched again because such a shift could have hidden a call,
     ``cancelled`` requests for pages past the end, ``shrunk`` calls an exact total lost
-    between two pages answered in order (deletions: each may have hidden a call).
+    between two pages answered in order (deletions: each may have hidden a call),
+    ``throttled`` times the prefetch was halved because drift outran the pages in flight.
     """
 
     pages: int = 0
@@ -128,6 +133,7 @@ class PagerStats:
     refetched: int = 0
     cancelled: int = 0
     shrunk: int = 0
+    throttled: int = 0
 
 
 @attrs.define
@@ -211,9 +217,11 @@ class AsyncPager(Generic[T]):
         self._items: list[T] = []
         self._index = 0
         self._taken = 0  # items accepted so far (max_items counts these)
-        self._recent = Recent()
+        self._recent = Recent(max(WINDOW, 2 * prefetch + 2))
         self._edge: _Edge | None = None
         self._shifted_at = 0  # the clock when the latest shift landed (0: none seen)
+        self._stalls = 0  # pages of only duplicates since the last new item, not catching up
+        self._reach = 0  # how far into what was yielded those pages reached
         self.stats = PagerStats()
         self._flight = _Flight(self.stats, size)
         self.resume_page = start_page
@@ -275,28 +283,11 @@ class AsyncPager(Generic[T]):
         """The next page with fresh items, or None at the end. Closes itself on error."""
         if self._done:
             return None
-        if not self._more:  # the end, or a bound reached: nothing is left in flight
-            await self.aclose()
-            return None
-        if not self._pending:
-            self._schedule()
-        number, task = self._pending.popleft()
-        self.resume_page = number
         try:
-            self._flight.waiting = number
-            raw = await task
-            self._flight.waiting = None
-            chunk, edge = [raw], raw
-            if self._gap_possible(raw):
-                chunk, edge = await self._refetch(number, raw)
-            self._more = edge.has_more()
-            last = edge.last_page()
-            if last is not None:
-                self._last_page = max(number, last)
-            self._fill(number)
-            if self._pending:
-                await asyncio.sleep(0)  # let the prefetch write its request before we decode
-            return self._accept(number, chunk, edge)
+            while self._more:  # False at the end, or when a bound is reached
+                page = await self._step()
+                if page is not None:
+                    return page
         except asyncio.CancelledError as exc:
             await self.aclose()
             if not _closed_by_client(exc):
@@ -304,8 +295,32 @@ class AsyncPager(Generic[T]):
         except BaseException:
             await self.aclose()
             raise
+        else:
+            await self.aclose()
+            return None
         # Only the client's close gets here; raised outside the handler, with no context.
         raise ClientClosedError("the client was closed during the listing")
+
+    async def _step(self) -> Page[T] | None:
+        """Take the next page (re-fetched if a gap is possible); None if drift emptied it."""
+        if not self._pending:
+            self._schedule()
+        number, task = self._pending.popleft()
+        self.resume_page = number
+        self._flight.waiting = number
+        raw = await task
+        self._flight.waiting = None
+        chunk, edge = [raw], raw
+        if self._gap_possible(raw):
+            chunk, edge = await self._refetch(number, raw)
+        self._more = edge.has_more()
+        last = edge.last_page()
+        if last is not None:
+            self._last_page = max(number, last)
+        self._fill(number)
+        if self._pending:
+            await asyncio.sleep(0)  # let the prefetch write its request before we decode
+        return self._accept(number, chunk, edge)
 
     def _gap_possible(self, raw: RawPage[T]) -> bool:
         """Could calls lie between the last accepted page and ``raw``, unseen by both?"""
@@ -321,7 +336,9 @@ class AsyncPager(Generic[T]):
         key = self._key
         old_keys = {key(item) for item in old.page().items}
         chunk: list[RawPage[T]] = []
-        for page in range(number, number + WINDOW):
+        for page in range(number, number + CHASE):
+            if page > number:
+                self._throttle()  # a page or more inserted since it was sent: fewer ahead
             fresh = await _prepare(self._fetch, page, self._flight)
             self.stats.refetched += 1
             chunk.append(fresh)
@@ -332,13 +349,23 @@ class AsyncPager(Generic[T]):
             if not fresh.has_more():
                 return [*chunk, old], fresh
         raise PaginationError(
-            f"more than {WINDOW} pages of calls were inserted while page {number} was "
+            f"more than {CHASE} pages of calls were inserted while page {number} was "
             "listed; the listing cannot keep up",
             page=number,
         )
 
-    def _accept(self, number: int, chunk: list[RawPage[T]], edge: RawPage[T]) -> Page[T]:
-        """Drop duplicates, check progress, and learn what the page says about drift."""
+    def _throttle(self) -> None:
+        """Drift of a page or more between requests in flight together: halve the prefetch,
+        so pages are answered closer together (at 1 they are answered in order)."""
+        if self._prefetch > 1:
+            self._prefetch //= 2
+            self.stats.throttled += 1
+
+    def _accept(self, number: int, chunk: list[RawPage[T]], edge: RawPage[T]) -> Page[T] | None:
+        """Drop duplicates, check progress, and learn what the page says about drift.
+
+        None: the page brought only duplicates and is skipped (see :meth:`_stall`).
+        """
         self.stats.pages += 1
         key, recent = self._key, self._recent
         fresh: list[T] = []
@@ -353,18 +380,17 @@ class AsyncPager(Generic[T]):
                     here.add(k)
                     keys.append(k)
                     fresh.append(item)
+        before = self._edge
         self._learn(chunk, edge, total - len(fresh))
+        if recent.repeats(keys):  # beyond reasonable doubt: the sketch never says so by chance
+            raise PaginationError(
+                f"page {number} holds only calls listed many pages earlier: the server cycles",
+                page=number,
+            )
         if edge.has_more() and not fresh:
-            what = "no items" if not total else "only items already yielded"
-            raise PaginationError(
-                f"page {number} says has_more but has {what}; stopping instead of looping",
-                page=number,
-            )
-        if recent.repeats(keys):
-            raise PaginationError(
-                f"page {number} repeats calls listed many pages earlier; the server cycles",
-                page=number,
-            )
+            self._stall(number, chunk, before, total)  # raises unless drift explains it
+            return None
+        self._stalls = self._reach = 0
         if self._max_items is not None and self._taken + len(fresh) >= self._max_items:
             del fresh[self._max_items - self._taken :], keys[len(fresh) :]
             self._more = False
@@ -376,6 +402,32 @@ class AsyncPager(Generic[T]):
         if len(chunk) > 1 or len(fresh) != total:
             page = attrs.evolve(page, items=tuple(fresh))
         return page
+
+    def _stall(
+        self, number: int, chunk: list[RawPage[T]], before: _Edge | None, total: int
+    ) -> None:
+        """A page with has_more and nothing new: skip it, or raise.
+
+        Only duplicates is what calls inserted by the page or more between two requests look
+        like, and what a cycle looks like. While such pages reach further into what was
+        yielded (catching up with drift) they are skipped, and up to :data:`STALLS` that do
+        not; then it is an error. An empty page, or an exact total that did not grow (so
+        nothing was inserted), is an error at once.
+        """
+        key = self._key
+        reach = self._recent.reach(key(item) for raw in chunk for item in raw.page().items)
+        now = self._edge.total if self._edge is not None else None
+        grew = now is None or before is None or before.total is None or now > before.total
+        if total and grew and (reach > self._reach or self._stalls < STALLS):
+            self._stalls += reach <= self._reach
+            self._reach = max(self._reach, reach)
+            self._throttle()
+            return
+        what = "no items" if not total else "only items already yielded"
+        raise PaginationError(
+            f"page {number} says has_more but has {what}; stopping instead of looping",
+            page=number,
+        )
 
     def _learn(self, chunk: list[RawPage[T]], edge: RawPage[T], dropped: int) -> None:
         """Record shifts (duplicates, a changed exact total) on the logical clock."""
@@ -391,6 +443,8 @@ class AsyncPager(Generic[T]):
                 self._shifted_at = landed
             if total < before.total and before.received < chunk[0].sent:
                 self.stats.shrunk += before.total - total
+        # The next page starts at or before this one's end (if answered after it), even
+        # when that end lies among what was already yielded.
         self._edge = _Edge(edge.received, total)
 
     def _fill(self, current: int) -> None:
