@@ -7,11 +7,13 @@
   drift duplicates are dropped, and pages made only of them (a cycle of up to WINDOW
   pages, a server that answers page 1 again) stop the listing.
 - :class:`Sketch` remembers the ids that left the window in a fixed 1 MiB bit array (one
-  bit per id hash), allocated only when a listing outgrows the window. It cannot say that
-  one id was seen (a bit may be another id's), so it never drops an item; it stops a
-  listing when a whole page of new-looking ids all hit set bits and the chance of that
-  by accident (``fill ** n``) is below 1e-12: a cycle longer than the window. As it fills
-  (about 10 million ids) it goes quiet rather than wrong.
+  bit per hash of one id in eight, sampled by hash so a repeated id is sampled again),
+  allocated only when a listing outgrows the window. It cannot say that one id was seen
+  (a bit may be another id's), so it never drops an item; it stops a listing when every
+  sampled id of a page of new-looking ids hits a set bit and the chance of that by
+  accident (``fill ** sampled``) is below 1e-12: a cycle longer than the window. With
+  pages of 100 that holds up to about 5 million ids listed; past that, or with pages
+  under about 50, it goes quiet rather than wrong.
 """
 
 from __future__ import annotations
@@ -64,38 +66,37 @@ def check_echo(data: Any, *, number: int, size: int | None) -> None:
 
 
 class Recent:
-    """The ids of the last :data:`WINDOW` accepted pages, exactly; older ones go to a sketch."""
+    """The ids of the last pages, exactly (``index``: id -> its position in the listing);
+    ids of older pages go to a :class:`Sketch`.
 
-    __slots__ = ("_count", "_index", "_limit", "_pages", "_seq", "_sketch")
+    The pager admits a page's ids straight into ``index`` (``setdefault``: one dict operation
+    an id tells new from seen), then calls :meth:`commit` with the new ones.
+    """
+
+    __slots__ = ("_limit", "_pages", "_sketch", "index", "seq")
 
     def __init__(self, pages: int = WINDOW) -> None:
         self._limit = pages
-        self._index: dict[Hashable, int] = {}
         self._pages: deque[list[Hashable]] = deque()
         self._sketch: Sketch | None = None
-        self._count = 0
-        self._seq = 0  # ids in the order they were added: how far a page of repeats reaches
+        self.index: dict[Hashable, int] = {}
+        self.seq = 0  # ids admitted so far: how far into the listing an id sits
 
-    def __contains__(self, key: Hashable) -> bool:
-        return key in self._index
-
-    def add(self, keys: list[Hashable]) -> None:
-        """Remember one page's ids; the oldest page moves to the sketch."""
-        index, first = self._index, self._seq + 1
-        index.update(zip(keys, range(first, first + len(keys)), strict=True))
-        self._seq += len(keys)
+    def commit(self, keys: list[Hashable], seq: int) -> None:
+        """``keys`` (admitted up to position ``seq``) are one page; the oldest page leaves."""
+        self.seq = seq
         self._pages.append(keys)
         if len(self._pages) > self._limit:
-            old = self._pages.popleft()
+            old, index = self._pages.popleft(), self.index
+            for key in old:
+                del index[key]
             if self._sketch is None:
                 self._sketch = Sketch()
             self._sketch.add(old)
-            for key in old:
-                del index[key]
 
     def reach(self, keys: Iterable[Hashable]) -> int:
-        """The latest position (in the order added) of any of ``keys``; 0 if none is here."""
-        index = self._index
+        """The latest position of any of ``keys`` in the window; 0 if none is there."""
+        index = self.index
         return max((index.get(key, 0) for key in keys), default=0)
 
     def repeats(self, keys: list[Hashable]) -> bool:
@@ -104,7 +105,8 @@ class Recent:
 
 
 class Sketch:
-    """One bit per id hash in a fixed bit array: bounded memory, no false 'new'."""
+    """One bit per sampled id hash (1 id in 8, by hash) in a fixed bit array: bounded memory,
+    and a repeated id is always sampled again. It never says "new" of a seen id."""
 
     __slots__ = ("_bits", "_set")
 
@@ -115,21 +117,24 @@ class Sketch:
     def add(self, keys: Iterable[Hashable]) -> None:
         bits = self._bits
         for key in keys:
-            i = hash(key) & _MASK
+            h = hash(key)
+            if h & 7:
+                continue
+            i = (h >> 3) & _MASK
             mask = 1 << (i & 7)
             if not bits[i >> 3] & mask:
                 bits[i >> 3] |= mask
                 self._set += 1
 
     def repeats(self, keys: list[Hashable]) -> bool:
-        if not keys:
-            return False
-        fill = self._set / _BITS
-        if fill ** len(keys) >= _CHANCE:
-            return False  # too few ids, or too full a sketch, to tell a cycle from chance
-        bits = self._bits
+        """Every sampled id of ``keys`` is set, and that many by chance is beyond belief."""
+        bits, sampled = self._bits, 0
         for key in keys:
-            i = hash(key) & _MASK
+            h = hash(key)
+            if h & 7:
+                continue
+            i = (h >> 3) & _MASK
             if not bits[i >> 3] & (1 << (i & 7)):
-                return False
-        return True
+                return False  # a new page gets here within a few ids
+            sampled += 1
+        return sampled > 0 and (self._set / _BITS) ** sampled < _CHANCE

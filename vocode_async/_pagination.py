@@ -327,8 +327,8 @@ class AsyncPager(Generic[T]):
         edge = self._edge
         if edge is None or edge.received < raw.sent or self._shifted_at <= raw.sent:
             return False  # answered in order, or no shift seen since it was sent
-        key, recent = self._key, self._recent
-        return not any(key(item) in recent for item in raw.page().items)
+        key, index = self._key, self._recent.index
+        return not any(key(item) in index for item in raw.page().items)
 
     async def _refetch(self, number: int, old: RawPage[T]) -> tuple[list[RawPage[T]], RawPage[T]]:
         """Fetch page ``number`` again (and on, if calls were inserted by the page) until
@@ -370,16 +370,15 @@ class AsyncPager(Generic[T]):
         key, recent = self._key, self._recent
         fresh: list[T] = []
         keys: list[Hashable] = []
-        here: set[Hashable] = set()
-        total = 0
+        index, seq, total = recent.index, recent.seq, 0
         for raw in chunk:
             for item in raw.page().items:
-                total += 1
+                seq += 1
                 k = key(item)
-                if k not in recent and k not in here:
-                    here.add(k)
+                if index.setdefault(k, seq) == seq:  # new: now in the window
                     keys.append(k)
                     fresh.append(item)
+            total += len(raw.page().items)
         before = self._edge
         self._learn(chunk, edge, total - len(fresh))
         if recent.repeats(keys):  # beyond reasonable doubt: the sketch never says so by chance
@@ -397,7 +396,7 @@ class AsyncPager(Generic[T]):
         elif self._last_allowed is not None and number >= self._last_allowed:
             self._more = False
         self._taken += len(fresh)
-        recent.add(keys)
+        recent.commit(keys, seq)
         page = edge.page()
         if len(chunk) > 1 or len(fresh) != total:
             page = attrs.evolve(page, items=tuple(fresh))
