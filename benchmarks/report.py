@@ -79,7 +79,68 @@ def _memory(r: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _fanout_rows(variants: dict[str, Any], label: str) -> list[str]:
+    return [
+        f"| {label} | {name} | {v['median_s']:.2f} | {v['items_per_s']:,.0f} | "
+        f"{v['ratio_to_prefetch0']:.2f}x | {v['extra_requests_median']:g} "
+        f"(max {v['extra_requests_max']}) | {v['refetched_median']:g} | "
+        f"{v['missing_max']} | {v['twice_max']} |"
+        for name, v in variants.items()
+    ]
+
+
+_FANOUT_HEAD = [
+    "| totals | variant | median s | items/s | time vs prefetch=0 | extra requests | "
+    "re-fetched | missing (max) | twice (max) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+]
+
+
+def _estimated(r: dict[str, Any]) -> str:
+    rows = [
+        f"Listing {r['calls']:,} calls, {r['size']} per page, latency {r['latency_ms']} ms, "
+        f"`total` an estimate (x1: right, x10: ten times too high); median of {r['runs']} "
+        "interleaved runs. Extra requests: beyond the pages that exist.",
+        "",
+        *_FANOUT_HEAD,
+    ]
+    rows += _fanout_rows(r["x1"], "estimate x1")
+    rows += _fanout_rows(r["x10"], "estimate x10")
+    return "\n".join(rows)
+
+
+def _drift(r: dict[str, Any]) -> str:
+    rows = [
+        f"Listing {r['calls']:,} calls newest first, {r['size']} per page; every request "
+        "inserts 3 calls at the head, waits 0-30 ms before its snapshot (answers out of "
+        f"order), every 7th answers 503 once; median of {r['runs']} interleaved runs. Extra "
+        "requests: beyond one per page that existed at the start (inserted calls add pages).",
+        "",
+        *_FANOUT_HEAD,
+    ]
+    rows += _fanout_rows(r["exact"], "exact")
+    rows += _fanout_rows(r["estimated"], "estimated")
+    return "\n".join(rows)
+
+
+def _cpu(r: dict[str, Any]) -> str:
+    raw = r["variants"]["raw aiohttp"]["items_per_s"]
+    rows = [
+        f"Listing {r['calls']:,} calls at 0 ms latency, no consumer; median of {r['runs']} "
+        "interleaved runs (client CPU per listed call; strict typed decoding).",
+        "",
+        "| variant | items/s | ratio to raw aiohttp + orjson dicts |",
+        "|---|---:|---:|",
+    ]
+    for name, v in r["variants"].items():
+        rows.append(f"| {name} | {v['items_per_s']:,.0f} | {v['items_per_s'] / raw:.2f}x |")
+    return "\n".join(rows)
+
+
 tables: dict[str, Callable[[Any], str]] = {
+    "estimated": _estimated,
+    "drift": _drift,
+    "cpu": _cpu,
     "prefetch": _prefetch,
     "listing": _listing,
     "decode": _simple("items_per_s", "items/s"),

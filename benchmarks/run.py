@@ -4,9 +4,10 @@
     python -m benchmarks.run prefetch listing    # chosen scenarios
     python -m benchmarks.run listing --quick     # fewer calls and runs, for a smoke test
 
-Scenarios: prefetch (issue 2's), listing (vs the official SDK and raw aiohttp), decode,
-memory, overhead, import. The official SDK is `vocode-api` from PyPI; `nox -s bench`
-installs it (it is never a dependency of vocode_async).
+Scenarios: prefetch (issue 2's), listing (vs the official SDK and raw aiohttp), estimated
+and drift (issue 15: fan-out on estimated totals, exact listing under drift), cpu (0 ms:
+prefetch=1 vs raw aiohttp), decode, memory, overhead, import, fake. The official SDK is
+`vocode-api` from PyPI; `nox -s bench` installs it (it is never a dependency of vocode_async).
 """
 
 from __future__ import annotations
@@ -22,12 +23,23 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     __package__ = "benchmarks"
 
-from benchmarks import decode, fake_server, importtime, listing, memory, overhead
+from benchmarks import decode, drift, fake_server, importtime, listing, memory, overhead
 from benchmarks.report import chart, tables
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-SCENARIOS = ("prefetch", "listing", "decode", "memory", "overhead", "import", "fake")
+SCENARIOS = (
+    "prefetch",
+    "listing",
+    "estimated",
+    "drift",
+    "cpu",
+    "decode",
+    "memory",
+    "overhead",
+    "import",
+    "fake",
+)
 
 
 def run_scenario(name: str, quick: bool) -> Any:
@@ -57,6 +69,23 @@ def run_scenario(name: str, quick: bool) -> Any:
                     )
                 )
         return cells
+    if name == "estimated":
+        return drift.measure_estimated(calls=2_000 if quick else 4_000, runs=runs)
+    if name == "drift":
+        return drift.measure_drift(calls=1_500 if quick else 3_000, runs=runs)
+    if name == "cpu":
+        return listing.measure(
+            calls=5_000 if quick else 20_000,
+            size=100,
+            latency_ms=0,
+            kind="none",
+            cost_ms=0,
+            runs=runs,
+            variants={
+                "raw aiohttp": listing.FULL_VARIANTS["raw aiohttp"],
+                **listing.VARIANTS,
+            },
+        )
     if name == "decode":
         return decode.measure(repeats=200 if quick else 2000, runs=runs)
     if name == "memory":

@@ -1,0 +1,102 @@
+"""A listing server for the estimated-totals and drift scenarios, in its own process.
+
+    python -m benchmarks.listserver --calls 4000 --latency-ms 40 --estimate-factor 10
+    python -m benchmarks.listserver --calls 3000 --jitter-ms 30 --inserts 3 --fail-every 7
+
+Newest first, pages pre-serialized per store version. Each list request inserts
+``--inserts`` calls at the head as it arrives, then waits latency + up to jitter (so answers
+are snapshots taken out of order), and every ``--fail-every``-th request answers 503 once.
+``total`` is the truth x ``--estimate-factor`` with ``total_is_estimated`` when the factor
+is not 1. ``GET /_stats`` gives the requests served and the ids that existed before the
+listing; ``POST /_reset`` restores the initial calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+
+import orjson
+from aiohttp import web
+
+from vocode_async.testing._data import Store
+
+
+class ListServer:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.rng = random.Random(args.seed)
+        self.reset()
+
+    def reset(self) -> None:
+        self.store = Store(calls=self.args.calls, seed=self.args.seed)
+        self.before = [c["id"] for c in self.store.calls]
+        self.requests = 0
+        self.cache: dict[tuple[int, int, int], bytes] = {}
+
+    async def list_calls(self, request: web.Request) -> web.Response:
+        args = self.args
+        self.requests += 1
+        if args.fail_every and self.requests % args.fail_every == 0:
+            return web.json_response({"detail": "busy"}, status=503)
+        for _ in range(args.inserts):
+            self.store.add_call()
+        delay = args.latency_ms + args.jitter_ms * self.rng.random()
+        if delay:
+            await asyncio.sleep(delay / 1000)
+        page, size = int(request.query["page"]), int(request.query["size"])
+        key = (self.store.version, page, size)
+        body = self.cache.get(key)
+        if body is None:
+            total = len(self.store.calls)
+            window = self.store.call_window(None, False, (page - 1) * size, page * size)
+            body = orjson.dumps(
+                {
+                    "items": [Store.normalized(c) for c in window],
+                    "page": page,
+                    "size": size,
+                    "has_more": page * size < total,
+                    "total": int(total * args.estimate_factor),
+                    "total_is_estimated": args.estimate_factor != 1,
+                }
+            )
+            if len(self.cache) > 4096:
+                self.cache.clear()
+            self.cache[key] = body
+        return web.Response(body=body, content_type="application/json")
+
+    async def stats(self, _: web.Request) -> web.Response:
+        return web.json_response({"requests": self.requests, "before": self.before})
+
+    async def reset_route(self, _: web.Request) -> web.Response:
+        self.reset()
+        return web.json_response({})
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=4000)
+    parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--jitter-ms", type=float, default=0)
+    parser.add_argument("--inserts", type=int, default=0)
+    parser.add_argument("--fail-every", type=int, default=0)
+    parser.add_argument("--estimate-factor", type=float, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    server = ListServer(parser.parse_args())
+    app = web.Application()
+    app.router.add_get("/v1/calls/list", server.list_calls)
+    app.router.add_get("/_stats", server.stats)
+    app.router.add_post("/_reset", server.reset_route)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(f"http://127.0.0.1:{port}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
