@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from vocode_async.testing import FakeVocodeServer, FaultKind
 from vocode_async.testing._data import Store
 
 from .pageserver import DriftServer, PageServer, page_body
@@ -111,3 +112,55 @@ async def test_requests_past_the_end_are_cancelled_when_the_end_lands() -> None:
     assert cancelled_while_on_page_one == 2
     assert ids == expected
     assert sorted(server.pages) == [1, 2, 3, 4, 5]
+
+
+async def test_an_early_end_overtaken_by_drift_goes_on() -> None:
+    """Page 3 is answered first, empty with has_more: false (so pages 4 and 5 are cancelled);
+    page 2 is answered after 120 inserts and says has_more. Page 3 is fetched again, the
+    cancelled pages are asked again, and every call that existed is yielded."""
+    store = Store(calls=200, seed=8)  # pages 1 and 2; page 3 is past the end
+    before = [c["id"] for c in store.sorted_calls(None, False)]
+    page_three_answered = asyncio.Event()
+
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        if page == 2 and not page_three_answered.is_set():
+            await page_three_answered.wait()
+            await asyncio.sleep(0.05)  # page 3 lands first
+            for _ in range(120):
+                store.add_call()
+        total = len(store.calls)
+        window = store.call_window(None, False, (page - 1) * size, page * size)
+        body = page_body(
+            [Store.normalized(c) for c in window],
+            page,
+            size,
+            has_more=page * size < total,
+            total=1000,
+            estimated=True,  # so pages 2-5 are asked at once
+        )
+        if page == 3:
+            page_three_answered.set()
+        return body
+
+    async with PageServer(answer) as server, server.client() as client:
+        pager = client.calls.list(size=100, prefetch=4)
+        ids = [call.id async for call in pager]
+    print(f"\npages asked {server.pages}; {pager.stats}")
+    assert len(ids) == len(set(ids))
+    assert not set(before) - set(ids)
+    assert pager.stats.refetched >= 1 and pager.stats.cancelled >= 1
+    assert server.pages.count(4) == 2  # cancelled at the early end, then asked again
+
+
+async def test_a_deletion_is_counted(server: FakeVocodeServer) -> None:
+    """The newest call (yielded on page 1) is deleted before page 2: every later call moves
+    up one, so one call that still exists is skipped (documented: no page-number listing can
+    see it). The exact total shrank between pages answered in order: counted."""
+    server.faults.add(path="/v1/calls/list", query={"page": "2"}, kind=FaultKind.DRIFT_DELETE)
+    async with server.client() as client:
+        pager = client.calls.list(size=100, prefetch=1)
+        ids = [call.id async for call in pager]
+    still_there = {c["id"] for c in server.store.calls}
+    assert len(ids) == len(set(ids)) == 2499
+    assert len(still_there - set(ids)) == 1
+    assert pager.stats.shrunk == 1

@@ -451,8 +451,7 @@ class AsyncPager(Generic[T]):
         flight = self._flight
         if not self._more:
             for _, task in self._pending:  # speculative pages past the real end
-                if task.cancel():
-                    self.stats.cancelled += 1
+                self.stats.cancelled += _drop(task)
             self._pending.clear()
             return
         if flight.end is not None and flight.end <= current:
@@ -475,7 +474,7 @@ class AsyncPager(Generic[T]):
         self._flight.end = None
         while self._pending and self._pending[-1][0] > end:
             number, task = self._pending.pop()
-            task.cancel()
+            _drop(task)
             self._next_page = number
 
     def _schedule(self) -> None:
@@ -486,6 +485,12 @@ class AsyncPager(Generic[T]):
         tasks[number] = task
         task.add_done_callback(lambda done: tasks.pop(number) if tasks.get(number) is done else 0)
         self._pending.append((number, task))
+
+
+def _drop(task: asyncio.Task[Any]) -> bool:
+    """Cancel a request nobody will await (its error, if it had one, is not reported)."""
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return task.cancel()
 
 
 async def _prepare(fetch: Fetch[T], number: int, flight: _Flight) -> RawPage[T]:
