@@ -87,8 +87,11 @@ async def test_estimate_fans_out() -> None:
     server.answer = gated
     async with server, server.client() as client, client.calls.list(size=50, prefetch=4) as pager:
         first = await pager.__anext__()
-        for _ in range(50):
-            await asyncio.sleep(0)
+        for _ in range(200):  # until the fan-out reaches the server (bounded wait)
+            if len(server.pages) >= 5:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # and nothing beyond prefetch follows
         in_flight = sorted(server.pages)
         gate.set()
         rest = [call.id async for call in pager]
