@@ -327,6 +327,9 @@ class AsyncPager(Generic[T]):
         edge = self._edge
         if edge is None or edge.received < raw.sent or self._shifted_at <= raw.sent:
             return False  # answered in order, or no shift seen since it was sent
+        total = raw.exact_total()
+        if total is not None and edge.total is not None and total >= edge.total:
+            return False  # as many calls inserted before its answer as before the edge's
         key, index = self._key, self._recent.index
         return not any(key(item) in index for item in raw.page().items)
 
@@ -410,14 +413,20 @@ class AsyncPager(Generic[T]):
         Only duplicates is what calls inserted by the page or more between two requests look
         like, and what a cycle looks like. While such pages reach further into what was
         yielded (catching up with drift) they are skipped, and up to :data:`STALLS` that do
-        not; then it is an error. An empty page, or an exact total that did not grow (so
-        nothing was inserted), is an error at once.
+        not; then it is an error. An empty page, or one answered after the previous one with
+        an exact total that did not grow (so nothing was inserted), is an error at once.
         """
         key = self._key
         reach = self._recent.reach(key(item) for raw in chunk for item in raw.page().items)
         now = self._edge.total if self._edge is not None else None
-        grew = now is None or before is None or before.total is None or now > before.total
-        if total and grew and (reach > self._reach or self._stalls < STALLS):
+        inserted = (  # could calls inserted since the previous page explain it?
+            before is None
+            or before.total is None
+            or now is None
+            or before.received >= chunk[0].sent  # answered out of order: cannot tell
+            or now > before.total
+        )
+        if total and inserted and (reach > self._reach or self._stalls < STALLS):
             self._stalls += reach <= self._reach
             self._reach = max(self._reach, reach)
             self._throttle()
