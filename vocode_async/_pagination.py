@@ -18,13 +18,19 @@ up as a shift (boundary duplicates, or an exact ``total`` that changed) between 
 pages whose later answer landed after page k+1 was sent. So when the consumer reaches page
 k+1 with no overlap with what came before, sent before page k landed, and a shift seen
 since: page k+1 is fetched again (a fresh copy, which overlaps page k) and both copies are
-merged. With no drift nothing is fetched twice. ``stats`` counts shifts and re-fetches.
+merged. With exact totals a page whose total is at least the previous page's needs no
+re-fetch (as many calls were inserted before its answer). With no drift nothing is fetched
+twice. ``stats`` counts shifts and re-fetches.
+
+Drift of a page or more between requests in flight together makes pages of only
+duplicates: they are skipped while they reach further into what was yielded, and the
+prefetch is halved (``stats.throttled``); a listing that stops reaching further, or a
+re-fetch that cannot catch up within :data:`CHASE` pages, ends with ``PaginationError``.
 
 What it cannot see: a call deleted during the listing moves later calls up by one, so a
 page-number listing can skip one; an exact ``total`` that shrank between two pages answered
-in order is counted (``stats.shrunk``), nothing more can be done. Inserts of more than
-``WINDOW`` pages between two requests outrun the dedupe window (``PaginationError``).
-The checks against hostile pages are in :mod:`._pageguard`.
+in order is counted (``stats.shrunk``), nothing more can be done. The checks against
+hostile pages (echoes, the id window, the cycle sketch) are in :mod:`._pageguard`.
 """
 
 from __future__ import annotations
