@@ -167,3 +167,36 @@ async def test_a_deletion_is_counted(server: FakeVocodeServer) -> None:
     assert len(ids) == len(set(ids)) == 2499
     assert len(still_there - set(ids)) == 1
     assert pager.stats.shrunk == 1
+
+
+@pytest.mark.parametrize("estimated", [False, True], ids=["exact", "estimated"])
+async def test_a_page_answered_before_an_insert_is_fetched_again(estimated: bool) -> None:
+    """Page 3 is answered first; then 10 calls are inserted and page 2 is answered. Page 2's
+    10 boundary duplicates reveal the shift; page 3 (answered before it) would leave a gap of
+    10 calls, so it is fetched again. The pager of issue 15's report lost them silently."""
+    store = Store(calls=300, seed=12)
+    before = [c["id"] for c in store.sorted_calls(None, False)]
+    page_three_answered = asyncio.Event()
+
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        if page == 2 and not page_three_answered.is_set():
+            await page_three_answered.wait()
+            for _ in range(10):
+                store.add_call()
+        total = len(store.calls)
+        window = store.call_window(None, False, (page - 1) * size, page * size)
+        items = [Store.normalized(c) for c in window]
+        shown = 1000 if estimated else total
+        body = page_body(items, page, size, has_more=page * size < total, total=shown)
+        body["total_is_estimated"] = estimated
+        if page == 3:
+            page_three_answered.set()
+        return body
+
+    async with PageServer(answer) as server, server.client() as client:
+        pager = client.calls.list(size=100, prefetch=2)
+        ids = [call.id async for call in pager]
+    assert len(ids) == len(set(ids))
+    assert not set(before) - set(ids)
+    assert pager.stats.refetched == 1 and pager.stats.dropped >= 10
+    assert server.pages.count(3) == 2
