@@ -157,3 +157,16 @@ async def test_bounds_are_validated(kwargs: dict[str, Any], name: str) -> None:
         with pytest.raises(ValueError, match=name):
             client.calls.list(**kwargs)
     assert server.pages == []
+
+
+async def test_an_id_twice_within_a_page_is_yielded_once() -> None:
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        window = ITEMS[(page - 1) * 5 : page * 5]
+        items = [window[0], *window, window[2]]  # 7 items, 5 ids, on a page of 10
+        return page_body(items, page, size, has_more=page < 3, total=15)
+
+    async with PageServer(answer) as server, server.client() as client:
+        pager = client.calls.list(size=10, prefetch=1)
+        ids = [call.id async for call in pager]
+    assert ids == [i["id"] for i in ITEMS[:15]]
+    assert pager.stats.dropped == 6

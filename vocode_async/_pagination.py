@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import operator
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Hashable
 from typing import Any, Generic, TypeVar
@@ -198,7 +199,7 @@ class AsyncPager(Generic[T]):
         size: int | None = None,
         max_items: int | None = None,
         max_pages: int | None = None,
-        key: Callable[[T], Hashable] = lambda item: getattr(item, "id"),  # noqa: B009
+        key: Callable[[T], Hashable] = operator.attrgetter("id"),
     ) -> None:
         if type(prefetch) is not int or prefetch < 0:
             raise ValueError(f"prefetch must be an integer >= 0, got {prefetch!r}")
@@ -376,18 +377,8 @@ class AsyncPager(Generic[T]):
         None: the page brought only duplicates and is skipped (see :meth:`_stall`).
         """
         self.stats.pages += 1
-        key, recent = self._key, self._recent
-        fresh: list[T] = []
-        keys: list[Hashable] = []
-        index, seq, total = recent.index, recent.seq, 0
-        for raw in chunk:
-            for item in raw.page().items:
-                seq += 1
-                k = key(item)
-                if index.setdefault(k, seq) == seq:  # new: now in the window
-                    keys.append(k)
-                    fresh.append(item)
-            total += len(raw.page().items)
+        recent = self._recent
+        fresh, keys, total, seq = self._admit(chunk)
         before = self._edge
         self._learn(chunk, edge, total - len(fresh))
         if recent.repeats(keys):  # beyond reasonable doubt: the sketch never says so by chance
@@ -410,6 +401,36 @@ class AsyncPager(Generic[T]):
         if len(chunk) > 1 or len(fresh) != total:
             page = attrs.evolve(page, items=tuple(fresh))
         return page
+
+    def _admit(self, chunk: list[RawPage[T]]) -> tuple[list[T], list[Hashable], int, int]:
+        """Put the chunk's new ids in the window: (new items, their ids, items, last position).
+
+        The usual page (one copy, nothing seen, no id twice) takes C-level set operations; a
+        page with duplicates goes item by item (``setdefault``: one dict operation an id).
+        """
+        key, index, seq = self._key, self._recent.index, self._recent.seq
+        if len(chunk) == 1:
+            items = chunk[0].page().items
+            keys = list(map(key, items))
+            if index.keys().isdisjoint(keys):
+                size = len(index)
+                index.update(zip(keys, range(seq + 1, seq + 1 + len(keys)), strict=True))
+                if len(index) - size == len(keys):
+                    return list(items), keys, len(keys), seq + len(keys)
+                for k in keys:  # an id twice within the page: undo, go the slow way
+                    index.pop(k, None)
+        fresh: list[T] = []
+        keys = []
+        total = 0
+        for raw in chunk:
+            for item in raw.page().items:
+                seq += 1
+                k = key(item)
+                if index.setdefault(k, seq) == seq:  # new: now in the window
+                    keys.append(k)
+                    fresh.append(item)
+            total += len(raw.page().items)
+        return fresh, keys, total, seq
 
     def _stall(
         self, number: int, chunk: list[RawPage[T]], before: _Edge | None, total: int
