@@ -30,7 +30,7 @@ re-fetch that cannot catch up within :data:`CHASE` pages, ends with ``Pagination
 What it cannot see: a call deleted during the listing moves later calls up by one, so a
 page-number listing can skip one; an exact ``total`` that shrank between two pages answered
 in order is counted (``stats.shrunk``), nothing more can be done. The checks against
-hostile pages (echoes, the id window, the cycle sketch) are in :mod:`._pageguard`.
+hostile pages (echoes, the id window) and what they miss are in :mod:`._pageguard`.
 """
 
 from __future__ import annotations
@@ -381,11 +381,6 @@ class AsyncPager(Generic[T]):
         fresh, keys, total, seq = self._admit(chunk)
         before = self._edge
         self._learn(chunk, edge, total - len(fresh))
-        if recent.repeats(keys):  # beyond reasonable doubt: the sketch never says so by chance
-            raise PaginationError(
-                f"page {number} holds only calls listed many pages earlier: the server cycles",
-                page=number,
-            )
         if edge.has_more() and not fresh:
             self._stall(number, chunk, before, total)  # raises unless drift explains it
             return None
