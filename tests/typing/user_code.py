@@ -53,6 +53,9 @@ async def main() -> None:
             del started
         first: Page[NormalizedCall] = await client.calls.list()
         print(first.total, ended)
+        async with client.calls.list(prefetch=8, max_items=500, max_pages=10) as pager:
+            async for page in pager.pages():
+                print(len(page.items), pager.stats.refetched, pager.stats.shifts)
         try:
             full: Call = await client.with_options(max_retries=0).calls.get("id")
             print(full.agent.id)
