@@ -95,7 +95,8 @@ def _measure(url: str, *, calls: int, size: int, runs: int) -> dict[str, Any]:
 def measure_estimated(*, calls: int = 4000, size: int = 100, runs: int = 5) -> dict[str, Any]:
     out: dict[str, Any] = {"calls": calls, "size": size, "latency_ms": 40, "runs": runs}
     for factor in (1, 10):
-        args = ["--calls", str(calls), "--latency-ms", "40", "--estimate-factor", str(factor)]
+        args = ["--calls", str(calls), "--latency-ms", "40", "--estimated"]
+        args += ["--estimate-factor", str(factor)]
         with list_server(*args) as url:
             out[f"x{factor}"] = _measure(url, calls=calls, size=size, runs=runs)
     return out
@@ -105,7 +106,7 @@ def measure_drift(*, calls: int = 3000, size: int = 100, runs: int = 5) -> dict[
     out: dict[str, Any] = {"calls": calls, "size": size, "runs": runs}
     args = ["--calls", str(calls), "--jitter-ms", "30", "--inserts", "3", "--fail-every", "7"]
     for estimated in (False, True):
-        extra = ["--estimate-factor", "1.0001"] if estimated else []
+        extra = ["--estimated"] if estimated else []
         with list_server(*args, *extra) as url:
             out["estimated" if estimated else "exact"] = _measure(
                 url, calls=calls, size=size, runs=runs

@@ -1,13 +1,13 @@
 """A listing server for the estimated-totals and drift scenarios, in its own process.
 
-    python -m benchmarks.listserver --calls 4000 --latency-ms 40 --estimate-factor 10
+    python -m benchmarks.listserver --calls 4000 --latency-ms 40 --estimated --estimate-factor 10
     python -m benchmarks.listserver --calls 3000 --jitter-ms 30 --inserts 3 --fail-every 7
 
 Newest first, pages pre-serialized per store version. Each list request inserts
 ``--inserts`` calls at the head as it arrives, then waits latency + up to jitter (so answers
 are snapshots taken out of order), and every ``--fail-every``-th request answers 503 once.
-``total`` is the truth x ``--estimate-factor`` with ``total_is_estimated`` when the factor
-is not 1. ``GET /_stats`` gives the requests served and the ids that existed before the
+With ``--estimated``, ``total`` is the truth x ``--estimate-factor`` and
+``total_is_estimated`` is true. ``GET /_stats`` gives the requests served and the ids that existed before the
 listing; ``POST /_reset`` restores the initial calls.
 """
 
@@ -59,7 +59,7 @@ class ListServer:
                     "size": size,
                     "has_more": page * size < total,
                     "total": int(total * args.estimate_factor),
-                    "total_is_estimated": args.estimate_factor != 1,
+                    "total_is_estimated": args.estimated,
                 }
             )
             if len(self.cache) > 4096:
@@ -82,7 +82,8 @@ async def main() -> None:
     parser.add_argument("--jitter-ms", type=float, default=0)
     parser.add_argument("--inserts", type=int, default=0)
     parser.add_argument("--fail-every", type=int, default=0)
-    parser.add_argument("--estimate-factor", type=float, default=1)
+    parser.add_argument("--estimated", action="store_true", help="totals are estimates")
+    parser.add_argument("--estimate-factor", type=float, default=1, help="total x this")
     parser.add_argument("--seed", type=int, default=0)
     server = ListServer(parser.parse_args())
     app = web.Application()
