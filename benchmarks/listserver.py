@@ -7,8 +7,8 @@ Newest first, pages pre-serialized per store version. Each list request inserts
 ``--inserts`` calls at the head as it arrives, then waits latency + up to jitter (so answers
 are snapshots taken out of order), and every ``--fail-every``-th request answers 503 once.
 With ``--estimated``, ``total`` is the truth x ``--estimate-factor`` and
-``total_is_estimated`` is true. ``GET /_stats`` gives the requests served and the ids that existed before the
-listing; ``POST /_reset`` restores the initial calls.
+``total_is_estimated`` is true. ``GET /_stats`` gives the requests served and the ids that
+existed before the listing; ``POST /_reset`` restores the initial calls.
 """
 
 from __future__ import annotations
