@@ -56,3 +56,29 @@ async def test_limit_ends_an_endless_export(tmp_path: Path) -> None:
         assert sorted(server.pages) == [1, 2, 3]
         code, err = await _export(server.url, tmp_path / "x.jsonl", "--limit", "0")
     assert code == 2 and "--limit" in err
+
+
+async def test_limit_counts_what_was_written_before_a_resume(tmp_path: Path) -> None:
+    items = [Store.normalized(c) for c in Store(calls=500, seed=4).sorted_calls(None, False)]
+
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        window = items[(page - 1) * size : page * size]
+        return page_body(window, page, size, has_more=page * size < 500, total=500)
+
+    out = tmp_path / "calls.jsonl"
+    written = b"".join(orjson.dumps({"id": i["id"]}) + b"\n" for i in items[:100])
+    (tmp_path / "calls.jsonl.part").write_bytes(written)
+    checkpoint = {
+        "options": {"format": "jsonl", "size": 100, "sort_column": None, "sort_desc": False},
+        "next_page": 2,
+        "offset": len(written),
+        "count": 100,
+        "last_ids": [i["id"] for i in items[:100]],
+    }
+    (tmp_path / "calls.jsonl.part.json").write_bytes(orjson.dumps(checkpoint))
+    async with PageServer(answer) as server:
+        code, err = await _export(server.url, out, "--resume", "--limit", "230")
+    assert code == 0, err
+    assert _ids(out) == [i["id"] for i in items[:230]]
+    # 130 more, plus room for the previous page's ids coming back at the boundary (drift)
+    assert sorted(server.pages) == [2, 3, 4]
