@@ -58,7 +58,7 @@ add_usage(main)
 )
 @click.option(
     "--prefetch",
-    default=4,
+    default=8,
     show_default=True,
     type=click.IntRange(0, 16),
     help="Page requests kept in flight ahead of the writer (exact under drift at any value).",
