@@ -375,3 +375,31 @@ async def test_a_decode_error_keeps_the_answers_request_id() -> None:
             await client.usage.get()
         assert info.value.request_id == "req-bad-1"
         assert await client.request("GET", "/v1/anything") == {"user_id": 7}
+
+
+async def test_a_pager_keeps_the_request_id_of_each_page() -> None:
+    async with (
+        observed(calls=25) as (_, seen, url),
+        AsyncVocode(api_key=API_KEY, base_url=url, retry_policy=FAST) as client,
+    ):
+        pager = client.calls.list(size=10, prefetch=2)
+        ids = [call.id async for call in pager]
+    assert len(ids) == 25
+    assert sorted(pager.request_ids) == [1, 2, 3]
+    sent = {f"req-{n}" for n in range(1, len(seen.requests) + 1)}
+    assert set(pager.request_ids.values()) <= sent and len(set(pager.request_ids.values())) == 3
+
+
+async def test_a_bad_page_names_its_request_id() -> None:
+    async def bad_page(request: web.Request) -> web.Response:
+        page = {"items": [{}], "page": 1, "size": 10, "has_more": False, "total": 1}
+        return web.json_response(
+            {**page, "total_is_estimated": False}, headers={"x-request-id": "req-page-1"}
+        )
+
+    app = web.Application()
+    app.router.add_get("/v1/calls/list", bad_page)
+    async with running(app) as url, AsyncVocode(api_key=API_KEY, base_url=url) as client:
+        with pytest.raises(ResponseDecodeError) as info:
+            [c async for c in client.calls.list(size=10)]
+    assert info.value.request_id == "req-page-1" and info.value.page == 1

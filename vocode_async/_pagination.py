@@ -53,6 +53,7 @@ __all__ = ["AsyncPager", "PagerStats", "RawPage"]
 
 T = TypeVar("T")
 CLOSED_MESSAGE = "vocode_async client closed"
+_REQUEST_IDS_KEPT = 1000
 STALLS = 2
 """Pages of only duplicates skipped in a row (drift of a page or more) before giving up."""
 CHASE = 32
@@ -83,9 +84,10 @@ class RawPage(Generic[T]):
     ``sent`` and ``received`` are the pager's logical clock when it asked and got the answer.
     """
 
-    data: Any
-    decode: Callable[[], Page[T]]
-    _page: Page[T] | None = attrs.field(default=None, init=False)
+    data: Any = attrs.field(repr=False)  # what a hostile server sent: never in a repr
+    decode: Callable[[], Page[T]] = attrs.field(repr=False)
+    request_id: str | None = None
+    _page: Page[T] | None = attrs.field(default=None, init=False, repr=False)
     sent: int = attrs.field(default=0, init=False)
     received: int = attrs.field(default=0, init=False)
 
@@ -230,6 +232,8 @@ class AsyncPager(Generic[T]):
         self._stalls = 0  # pages of only duplicates since the last new item, not catching up
         self._reach = 0  # how far into what was yielded those pages reached
         self.stats = PagerStats()
+        self.request_ids: dict[int, str | None] = {}
+        """The request id of each page accepted, by page number (the latest 1,000 pages)."""
         self._flight = _Flight(self.stats, size)
         self.resume_page = start_page
         """The page a new listing (``start_page=``) should start from to continue."""
@@ -371,12 +375,20 @@ class AsyncPager(Generic[T]):
             self._prefetch //= 2
             self.stats.throttled += 1
 
+    def _note_request_id(self, number: int, request_id: str | None) -> None:
+        ids = self.request_ids
+        ids.pop(number, None)
+        ids[number] = request_id
+        if len(ids) > _REQUEST_IDS_KEPT:  # bounded: a million calls keep flat memory
+            del ids[next(iter(ids))]
+
     def _accept(self, number: int, chunk: list[RawPage[T]], edge: RawPage[T]) -> Page[T] | None:
         """Drop duplicates, check progress, and learn what the page says about drift.
 
         None: the page brought only duplicates and is skipped (see :meth:`_stall`).
         """
         self.stats.pages += 1
+        self._note_request_id(number, chunk[-1].request_id)
         recent = self._recent
         fresh, keys, total, seq = self._admit(chunk)
         before = self._edge

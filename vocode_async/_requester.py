@@ -348,22 +348,24 @@ class Requester:
             response = await self.send(endpoint, params={**query, "page": page})
             dec = decoder()
             status, content_type = response.status, response.content_type
-            data = dec.parse(
-                response.body, status=status, content_type=content_type, redactor=redactor
-            )
-
-            def decode() -> Page[T]:
-                return dec.structure(
-                    data,
-                    endpoint.response,
-                    status=status,
-                    content_type=content_type,
-                    body=response.body,
-                    page=page,
-                    redactor=redactor,
+            with _answer_named(response):
+                data = dec.parse(
+                    response.body, status=status, content_type=content_type, redactor=redactor
                 )
 
-            return RawPage(data, decode)
+            def decode() -> Page[T]:
+                with _answer_named(response):
+                    return dec.structure(
+                        data,
+                        endpoint.response,
+                        status=status,
+                        content_type=content_type,
+                        body=response.body,
+                        page=page,
+                        redactor=redactor,
+                    )
+
+            return RawPage(data, decode, response.request_id)
 
         return AsyncPager(
             fetch,
