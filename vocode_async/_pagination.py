@@ -122,6 +122,7 @@ class AsyncPager(Generic[T]):
         self._seen: set[Hashable] = set()
         self._waiting = _Waiting()
         self.stats = PagerStats()
+        """What the listing did so far: pages fetched, items yielded, duplicates dropped."""
         self.resume_page = start_page
         """The page a new listing (``start_page=``) should start from to continue."""
 
