@@ -6,8 +6,7 @@
   docstring after checking it against the classes (a new or moved error fails the build).
 - Re-exported constants and union aliases get their attribute docstrings, which autodoc
   only looks for in the module that is documented, not where they are assigned.
-- Objects the user never constructs (the pager, resource groups) show no constructor, and
-  private bases are not shown.
+- Objects the user never constructs (the pager, resource groups) show no constructor.
 """
 
 from __future__ import annotations
@@ -143,11 +142,6 @@ def _attribute_docstring(
             lines.extend(["", f"One of {kinds}."])
 
 
-def _public_bases(app: Sphinx, name: str, obj: object, options: object, bases: list[type]) -> None:
-    # A private base (``_ActionBase``) or plain ``object`` tells the reader nothing.
-    bases[:] = [b for b in bases if b is not object and not b.__name__.startswith("_")]
-
-
 def _hide_signature(
     app: Sphinx, what: str, name: str, obj: object, options: object, *signature: object
 ) -> tuple[str, None] | None:
@@ -163,5 +157,4 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("env-check-consistency", _check_coverage)
     app.connect("autodoc-process-signature", _hide_signature)
     app.connect("autodoc-process-docstring", _attribute_docstring)
-    app.connect("autodoc-process-bases", _public_bases)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
