@@ -31,3 +31,12 @@ toc_object_entries_show_parents = "hide"
 html_theme = "furo"
 html_title = f"vocode_async {__version__}"
 html_static_path: list[str] = []
+
+# Every cross-reference to vocode_async must resolve (a renamed class breaks the build).
+# Others cannot: no intersphinx inventories offline (Python, aiohttp), and the type
+# variables and helpers of private modules have no page.
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(?!vocode_async\.).*"),
+    (r"py:.*", r"vocode_async\.(.+\.)?_\w+\..*"),
+]
