@@ -1,7 +1,8 @@
 """Build checks and autodoc tweaks for the vocode_async reference (any warning fails the build).
 
 - Coverage: every name of the public modules' ``__all__`` is documented somewhere.
-- Configuration: the configuration page names every keyword of the signatures it covers.
+- Configuration: the configuration page names every keyword of the signatures it covers
+  and every environment variable the package reads.
 - The error tree: ``{error-tree}`` renders the drawing in ``vocode_async._errors``'s
   docstring after checking it against the classes (a new or moved error fails the build).
 - Re-exported constants and union aliases get their attribute docstrings, which autodoc
@@ -18,6 +19,7 @@ import pkgutil
 import re
 import types
 import typing
+from pathlib import Path
 
 import attrs
 from docutils import nodes
@@ -52,10 +54,18 @@ def configured_keywords() -> set[str]:
     return names
 
 
+def environment_variables() -> set[str]:
+    """Every environment variable the package reads by name (``os.environ``, click's envvar)."""
+    pattern = re.compile(r'(?:environ\.get\(|environ\[|envvar=)"([A-Z][A-Z0-9_]+)"')
+    package = Path(vocode_async.__file__).parent
+    return {name for path in package.rglob("*.py") for name in pattern.findall(path.read_text())}
+
+
 def _check_configuration(app: Sphinx, docname: str, source: list[str]) -> None:
     if docname != CONFIGURATION_PAGE:
         return
-    missing = sorted(name for name in configured_keywords() if f"`{name}`" not in source[0])
+    wanted = configured_keywords() | environment_variables()
+    missing = sorted(name for name in wanted if f"`{name}`" not in source[0])
     if missing:
         logger.warning("configuration.md does not describe %s", ", ".join(missing))
 

@@ -1,12 +1,12 @@
 """The guides' code is real: every Python block of docs/*.md parses (``await`` allowed at the
-top, as in a snippet), its imports resolve, and a block that is a whole program
-(``asyncio.run(...)``) runs as written against the fake server over loopback.
+top, as in a snippet), its imports resolve, a block that is a whole program
+(``asyncio.run(...)``) runs as written against the fake server over loopback, and a block
+that is a test file runs under pytest in a project of its own (as the README's do).
 """
 
 from __future__ import annotations
 
 import ast
-import os
 import re
 import subprocess
 import sys
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_readme import child_env, project, run_pytest
 from vocode_async.testing import FakeVocodeServer
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -32,12 +33,14 @@ def blocks() -> list[tuple[str, str]]:
 
 BLOCKS = blocks()
 PROGRAMS = [(block_id, source) for block_id, source in BLOCKS if "asyncio.run(" in source]
+TESTS = [(block_id, source) for block_id, source in BLOCKS if "import pytest" in source]
 
 
 def test_the_guides_have_code_and_whole_programs() -> None:
     pages = {block_id.rsplit("-", 1)[0] for block_id, _ in BLOCKS}
     assert {"index", "quickstart", "listing", "retries", "testing", "errors"} <= pages
     assert len(PROGRAMS) >= 2
+    assert len(TESTS) >= 2
 
 
 @pytest.mark.parametrize("source", [s for _, s in BLOCKS], ids=[i for i, _ in BLOCKS])
@@ -52,10 +55,8 @@ def test_block_parses_and_its_imports_resolve(source: str) -> None:
 def test_whole_program_runs_against_the_fake(source: str, tmp_path: Path) -> None:
     script = tmp_path / "block.py"
     script.write_text(source)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VOCODE_"))}
     server = FakeVocodeServer(api_key=KEY, calls=120, seed=3)
     with server.in_thread():
-        env.update(VOCODE_BASE_URL=server.url, VOCODE_API_KEY=KEY, PYTHONWARNINGS="error")
         done = subprocess.run(
             [sys.executable, str(script)],
             cwd=tmp_path,
@@ -63,7 +64,14 @@ def test_whole_program_runs_against_the_fake(source: str, tmp_path: Path) -> Non
             text=True,
             timeout=300,
             check=False,
-            env=env,
+            env=child_env(VOCODE_BASE_URL=server.url, VOCODE_API_KEY=KEY),
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") >= 120, done.stdout[-2000:]  # one line per call at least
+
+
+@pytest.mark.parametrize("source", [s for _, s in TESTS], ids=[i for i, _ in TESTS])
+def test_test_file_passes_under_pytest(source: str, tmp_path: Path) -> None:
+    done = run_pytest(project(tmp_path, source))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed" in done.stdout and "skipped" not in done.stdout, done.stdout
