@@ -1,7 +1,13 @@
 """Sessions: `tests` (lint, types, pytest; the README's command), `pytest-3.10` ... `pytest-3.13`
-(the suite on every supported Python: CI's matrix), `demo`, `bench`."""
+(the suite on every supported Python: CI's matrix), `docs` (the reference), `build` (the
+sdist and wheel, checked and installed), `demo`, `bench`."""
 
 from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import nox
 
@@ -40,3 +46,72 @@ def bench(session: nox.Session) -> None:
     """Benchmarks (not part of CI): results in benchmarks/results and benchmarks/README.md."""
     session.install(".[cli]", "vocode-api", "matplotlib")
     session.run("python", "benchmarks/run.py", *(session.posargs or ["all"]))
+
+
+DOCS_OUT = Path("build/docs")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The reference and guides as static HTML in build/docs/html (any warning fails), then
+    screenshots of two pages, checked, with headless Chromium (skipped when it is absent)."""
+    session.install("-e", ".[docs]")
+    html = DOCS_OUT / "html"
+    shutil.rmtree(html, ignore_errors=True)
+    session.run("sphinx-build", "-E", "-W", "--keep-going", "-q", "-b", "html", "docs", str(html))
+    session.run("python", "docs/screenshots.py", str(html), str(DOCS_OUT / "screenshots"))
+    session.log(f"open {(html / 'index.html').resolve().as_uri()}")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """sdist and wheel in dist/, `twine check`, then a fresh venv that installs only the
+    wheel: import it (the library alone), then with the `cli` extra run
+    `vocode-async --version` and the demo export."""
+    session.install("build>=1.2", "twine>=5")
+    shutil.rmtree("dist", ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", "dist")  # the wheel is built from the sdist
+    session.run("twine", "check", "--strict", *map(str, Path("dist").iterdir()))
+    version = _version()
+    wheel = Path(f"dist/vocode_async-{version}-py3-none-any.whl").resolve()
+    if not wheel.is_file() or not Path(f"dist/vocode_async-{version}.tar.gz").is_file():
+        session.error(f"expected the sdist and wheel of version {version} in dist/")
+    with tempfile.TemporaryDirectory() as tmp:
+        session.chdir(tmp)  # so nothing can be imported from the source tree
+        session.run("python", "-m", "venv", "venv")
+        bin_dir = Path(tmp, "venv", "bin")
+        session.run(bin_dir / "pip", "install", "--quiet", str(wheel), external=True)
+        imported = session.run(  # the library alone: no click, no rich
+            bin_dir / "python", "-I", "-c", _IMPORT_CHECK, external=True, silent=True
+        )
+        session.run(bin_dir / "pip", "install", "--quiet", f"{wheel}[cli]", external=True)
+        printed = session.run(bin_dir / "vocode-async", "--version", external=True, silent=True)
+        for text in (imported, printed):
+            if not isinstance(text, str) or version not in text:
+                session.error(f"expected version {version}, got {text!r}")
+        session.run(
+            *(bin_dir / "vocode-async", "calls", "export", "--demo", "--quiet"),
+            *("--out", "calls.jsonl"),
+            external=True,
+        )
+        lines = Path(tmp, "calls.jsonl").read_text().count("\n")
+        if lines != 10_000:
+            session.error(f"the demo export wrote {lines} calls, expected 10000")
+        session.log(f"the wheel installs alone: {version}, the demo export wrote {lines} calls")
+
+
+# Run by the wheel's own interpreter (-I: the source tree is not on its path).
+_IMPORT_CHECK = """
+import vocode_async, vocode_async.models, vocode_async.testing
+assert "site-packages" in vocode_async.__file__, vocode_async.__file__
+print(vocode_async.__version__)
+"""
+
+
+def _version() -> str:
+    """The version, read from its one source (vocode_async/_version.py)."""
+    text = Path("vocode_async/_version.py").read_text()
+    found = re.search(r'^__version__ = "([^"]+)"$', text, re.MULTILINE)
+    if found is None:
+        raise RuntimeError("no __version__ in vocode_async/_version.py")
+    return found.group(1)

@@ -33,6 +33,7 @@ from .resources.webhooks import WebhooksResource
 __all__ = ["DEFAULT_BASE_URL", "AsyncVocode"]
 
 DEFAULT_BASE_URL = "https://api.vocode.dev"
+"""Where requests go unless ``base_url=`` or ``VOCODE_BASE_URL`` says otherwise."""
 
 
 def _is_loopback(host: str | None) -> bool:

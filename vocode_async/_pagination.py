@@ -232,6 +232,7 @@ class AsyncPager(Generic[T]):
         self._stalls = 0  # pages of only duplicates since the last new item, not catching up
         self._reach = 0  # how far into what was yielded those pages reached
         self.stats = PagerStats()
+        """What the listing did so far (see :class:`PagerStats`)."""
         self.request_ids: dict[int, str | None] = {}
         """The request id of each page accepted, by page number (the latest 1,000 pages)."""
         self._flight = _Flight(self.stats, size)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .._version import __version__
 from ..testing import FakeVocodeServer, Fault
 from ._export import ExportOptions, export_calls, resume_state
 from ._groups import add_call_verbs, add_group_commands, add_usage
@@ -28,7 +29,7 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands)
-@click.version_option(package_name="vocode-async")
+@click.version_option(__version__, prog_name="vocode-async")
 def main() -> None:
     """The Vocode Hosted API from the command line.
 

@@ -75,6 +75,7 @@ class UnknownAccountConnection(UnknownVariant):
 
 
 AccountConnection = TwilioAccountConnection | OpenAIAccountConnection | UnknownAccountConnection
+"""An account connection as the API returns it, decoded by its ``type``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -96,6 +97,7 @@ class OpenAIAccountConnectionParams(RequestBody):
 
 
 AccountConnectionParams = TwilioAccountConnectionParams | OpenAIAccountConnectionParams
+"""What ``account_connections.create`` takes: one params class per kind."""
 
 
 @attrs.frozen(kw_only=True)
@@ -117,6 +119,7 @@ class OpenAIAccountConnectionUpdateParams(RequestBody):
 AccountConnectionUpdateParams = (
     TwilioAccountConnectionUpdateParams | OpenAIAccountConnectionUpdateParams
 )
+"""What ``account_connections.update`` takes: one class per kind, fields left UNSET are not sent."""
 
 
 @attrs.frozen(kw_only=True)

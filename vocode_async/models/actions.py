@@ -132,6 +132,7 @@ class UnknownActionTrigger(UnknownVariant):
 
 
 ActionTrigger = FunctionCallActionTrigger | PhraseBasedActionTrigger | UnknownActionTrigger
+"""What sets an action off, decoded by its ``type`` (unknown kinds keep their raw mapping)."""
 _DEFAULT_TRIGGER = FunctionCallActionTrigger(config=FunctionCallActionTriggerConfig())
 
 # -- actions -----------------------------------------------------------------------------
@@ -206,6 +207,7 @@ Action = (
     | ExternalAction
     | UnknownAction
 )
+"""An action as the API returns it, decoded by its ``type`` (unknown kinds keep the raw mapping)."""
 
 # -- create parameters -------------------------------------------------------------------
 
@@ -271,6 +273,7 @@ ActionParams = (
     | SetHoldActionParams
     | ExternalActionParams
 )
+"""What ``actions.create`` takes: one params class per kind of action."""
 
 # -- partial updates (the kinds without a config take the create shape's fields) ----------
 
@@ -322,3 +325,4 @@ ActionUpdateParams = (
     | SetHoldActionUpdateParams
     | ExternalActionUpdateParams
 )
+"""What ``actions.update`` takes: one class per kind, fields left UNSET are not sent."""

@@ -111,6 +111,7 @@ class UnknownTelephonyMetadata(UnknownVariant):
 
 
 TelephonyMetadata = VonageTelephonyMetadata | TwilioTelephonyMetadata | UnknownTelephonyMetadata
+"""The telephony provider's view of a call, decoded by its ``type`` (Vonage when absent)."""
 
 
 @attrs.frozen(kw_only=True)

@@ -98,6 +98,7 @@ class UnknownVoice(UnknownVariant):
 
 
 Voice = AzureVoice | RimeVoice | ElevenLabsVoice | PlayHtVoice | UnknownVoice
+"""A voice as the API returns it, decoded by its ``type`` (unknown kinds keep their raw mapping)."""
 
 
 # Create and update parameters share every field but the one a new voice needs.
@@ -172,6 +173,7 @@ class PlayHtVoiceParams(_PlayHtOptions):
 
 
 VoiceParams = AzureVoiceParams | RimeVoiceParams | ElevenLabsVoiceParams | PlayHtVoiceParams
+"""What ``voices.create`` takes: one params class per provider."""
 
 
 @attrs.frozen(kw_only=True)
@@ -208,3 +210,4 @@ VoiceUpdateParams = (
     | ElevenLabsVoiceUpdateParams
     | PlayHtVoiceUpdateParams
 )
+"""What ``voices.update`` takes: one class per provider, fields left UNSET are not sent."""

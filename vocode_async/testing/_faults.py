@@ -15,14 +15,22 @@ __all__ = ["Fault", "FaultKind", "Faults"]
 class FaultKind(enum.Enum):
     """What a matching request gets instead of (or before) its normal answer."""
 
-    STATUS = "status"  # answer `status` with `body`, `content_type`, `headers`
-    LATENCY = "latency"  # wait `delay` seconds, then answer normally
-    RESET = "reset"  # send headers and part of the body, then drop the connection
-    TRUNCATE = "truncate"  # a 200 whose JSON body is cut short
-    HANG = "hang"  # never answer (until the client gives up)
-    EMPTY_PAGE = "empty_page"  # a list page with has_more true and no items
-    DRIFT_INSERT = "drift_insert"  # add a new (newest) call, then answer normally
-    DRIFT_DELETE = "drift_delete"  # delete the newest call, then answer normally
+    STATUS = "status"
+    """Answer ``status`` with ``body``, ``content_type``, ``headers``."""
+    LATENCY = "latency"
+    """Wait ``delay`` seconds, then answer normally."""
+    RESET = "reset"
+    """Send headers and part of the body, then drop the connection."""
+    TRUNCATE = "truncate"
+    """A 200 whose JSON body is cut short."""
+    HANG = "hang"
+    """Never answer (until the client gives up)."""
+    EMPTY_PAGE = "empty_page"
+    """A list page with has_more true and no items."""
+    DRIFT_INSERT = "drift_insert"
+    """Add a new (newest) call, then answer normally."""
+    DRIFT_DELETE = "drift_delete"
+    """Delete the newest call, then answer normally."""
 
 
 @attrs.define(kw_only=True)
