@@ -403,3 +403,29 @@ async def test_a_bad_page_names_its_request_id() -> None:
         with pytest.raises(ResponseDecodeError) as info:
             [c async for c in client.calls.list(size=10)]
     assert info.value.request_id == "req-page-1" and info.value.page == 1
+
+
+async def test_the_recording_is_fetched_from_a_content_negotiating_server() -> None:
+    """Like a spec-driven mock: 406 unless Accept allows the operation's media type."""
+
+    def accepts(request: web.Request, media: str) -> bool:
+        offered = [part.split(";")[0].strip() for part in request.headers["Accept"].split(",")]
+        return media in offered or "*/*" in offered
+
+    async def recording(request: web.Request) -> web.Response:
+        if not accepts(request, "audio/mpeg"):
+            return web.json_response({"detail": "not acceptable"}, status=406)
+        return web.Response(body=b"ID3mp3-bytes", content_type="audio/mpeg")
+
+    async def call(request: web.Request) -> web.Response:
+        if not accepts(request, "application/json"):
+            return web.json_response({"detail": "not acceptable"}, status=406)
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_get("/v1/calls/recording", recording)
+    app.router.add_get("/v1/other", call)
+    async with running(app) as url, AsyncVocode(api_key=API_KEY, base_url=url) as client:
+        chunks = [chunk async for chunk in client.calls.recording("c1")]
+        assert b"".join(chunks) == b"ID3mp3-bytes"
+        assert await client.request("GET", "/v1/other") == {"ok": True}
