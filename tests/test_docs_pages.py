@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.test_readme import child_env, project, run_pytest
-from vocode_async.testing import FakeVocodeServer
+from tests.test_readme import project, run_against_fake, run_pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 BLOCK = re.compile(r"^```python\n(.*?)^```$", re.DOTALL | re.MULTILINE)
@@ -53,19 +50,7 @@ def test_block_parses_and_its_imports_resolve(source: str) -> None:
 
 @pytest.mark.parametrize("source", [s for _, s in PROGRAMS], ids=[i for i, _ in PROGRAMS])
 def test_whole_program_runs_against_the_fake(source: str, tmp_path: Path) -> None:
-    script = tmp_path / "block.py"
-    script.write_text(source)
-    server = FakeVocodeServer(api_key=KEY, calls=120, seed=3)
-    with server.in_thread():
-        done = subprocess.run(
-            [sys.executable, str(script)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-            env=child_env(VOCODE_BASE_URL=server.url, VOCODE_API_KEY=KEY),
-        )
+    done = run_against_fake(source, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") >= 120, done.stdout[-2000:]  # one line per call at least
 

@@ -71,18 +71,15 @@ def test_the_readme_has_its_python_blocks() -> None:
     assert len(BLOCKS) >= 7, [block_id for block_id, _ in BLOCKS]
 
 
-@pytest.mark.parametrize("source", [s for _, s in BLOCKS], ids=[i for i, _ in BLOCKS])
-def test_readme_block_runs_as_written(source: str, tmp_path: Path) -> None:
-    if "import pytest" in source:
-        done = run_pytest(project(tmp_path, source))
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert " passed" in done.stdout and "skipped" not in done.stdout, done.stdout
-        return
+def run_against_fake(
+    source: str, tmp_path: Path, *, calls: int = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``source`` as a script with VOCODE_BASE_URL/VOCODE_API_KEY pointed at a fake."""
     script = tmp_path / "block.py"
     script.write_text(source)
-    server = FakeVocodeServer(api_key=KEY, calls=120, seed=3)
+    server = FakeVocodeServer(api_key=KEY, calls=calls, seed=3)
     with server.in_thread():
-        done = subprocess.run(
+        return subprocess.run(
             [sys.executable, str(script)],
             cwd=tmp_path,
             capture_output=True,
@@ -91,6 +88,16 @@ def test_readme_block_runs_as_written(source: str, tmp_path: Path) -> None:
             check=False,
             env=child_env(VOCODE_BASE_URL=server.url, VOCODE_API_KEY=KEY),
         )
+
+
+@pytest.mark.parametrize("source", [s for _, s in BLOCKS], ids=[i for i, _ in BLOCKS])
+def test_readme_block_runs_as_written(source: str, tmp_path: Path) -> None:
+    if "import pytest" in source:
+        done = run_pytest(project(tmp_path, source))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert " passed" in done.stdout and "skipped" not in done.stdout, done.stdout
+        return
+    done = run_against_fake(source, tmp_path)
     assert done.returncode == 0, done.stderr
     print(done.stdout[-2000:])
 
@@ -98,18 +105,7 @@ def test_readme_block_runs_as_written(source: str, tmp_path: Path) -> None:
 def test_the_use_block_prints_statuses_as_values(tmp_path: Path) -> None:
     """``print(call.status)`` shows ``ended``, not ``CallStatus.ENDED``."""
     (source,) = [s for block_id, s in BLOCKS if block_id.endswith("-use")]
-    (tmp_path / "use.py").write_text(source)
-    server = FakeVocodeServer(api_key=KEY, calls=30, seed=3)
-    with server.in_thread():
-        done = subprocess.run(
-            [sys.executable, "use.py"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-            env=child_env(VOCODE_BASE_URL=server.url, VOCODE_API_KEY=KEY),
-        )
+    done = run_against_fake(source, tmp_path, calls=30)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == 31  # one per call, then the last one in full
