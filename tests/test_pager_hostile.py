@@ -170,3 +170,25 @@ async def test_an_id_twice_within_a_page_is_yielded_once() -> None:
         ids = [call.id async for call in pager]
     assert ids == [i["id"] for i in ITEMS[:15]]
     assert pager.stats.dropped == 6
+
+
+@pytest.mark.parametrize("estimated", [False, True], ids=["exact", "estimated"])
+@pytest.mark.parametrize("prefetch", [0, 1, 4, 8])
+async def test_a_short_cycle_with_one_new_id_a_page_never_repeats_an_id(
+    prefetch: int, estimated: bool
+) -> None:
+    """Found by an outside review: page n repeats all but one id of page (n-1)%3+1 and adds
+    one new id. Ids kept coming back must stay in the window, not fall out and be new again."""
+    size = 4
+
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        source = (page - 1) % 3 + 1
+        window = [*ITEMS[(source - 1) * size : source * size - 1], ITEMS[1000 + page]]
+        return page_body(window, page, size, has_more=True, total=10**6, estimated=estimated)
+
+    async with PageServer(answer) as server, server.client() as client:
+        ids: list[str] = []
+        async for call in client.calls.list(size=size, prefetch=prefetch, max_pages=60):
+            ids.append(call.id)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1][:3]
+    assert len(ids) >= 60  # every new id came through

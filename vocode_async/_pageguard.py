@@ -62,23 +62,46 @@ class Recent:
     """The ids of the last pages, exactly (``index``: id -> its position in the listing).
 
     The pager admits a page's ids straight into ``index`` (``setdefault``: one dict operation
-    an id tells new from seen), then calls :meth:`commit` with the new ones.
+    an id tells new from seen), then calls :meth:`commit` with the new ones. An id seen
+    again (:meth:`touch`) stays in the window as long as pages keep repeating it, so a short
+    cycle cannot outlast the window and come back as new.
     """
 
-    __slots__ = ("_limit", "_pages", "index", "seq")
+    __slots__ = ("_gen", "_kept", "_limit", "_pages", "_touched", "index", "seq")
 
     def __init__(self, pages: int = WINDOW) -> None:
         self._limit = pages
-        self._pages: deque[list[Hashable]] = deque()
+        self._pages: deque[tuple[int, list[Hashable]]] = deque()
+        self._gen = 0  # pages committed so far
+        self._kept: dict[Hashable, int] = {}  # id seen again -> the latest page holding it
+        self._touched: list[Hashable] = []
         self.index: dict[Hashable, int] = {}
         self.seq = 0  # ids admitted so far: how far into the listing an id sits
+
+    def touch(self, key: Hashable) -> None:
+        """``key`` came back on the page being admitted: keep it with that page."""
+        self._touched.append(key)
 
     def commit(self, keys: list[Hashable], seq: int) -> None:
         """``keys`` (admitted up to position ``seq``) are one page; the oldest page leaves."""
         self.seq = seq
-        self._pages.append(keys)
+        self._gen += 1
+        if self._touched:
+            for key in self._touched:
+                self._kept[key] = self._gen
+            keys = keys + self._touched
+            self._touched = []
+        self._pages.append((self._gen, keys))
         if len(self._pages) > self._limit:
-            deque(map(self.index.pop, self._pages.popleft()), maxlen=0)  # a loop in C
+            gen, old = self._pages.popleft()
+            if not self._kept:
+                deque(map(self.index.pop, old), maxlen=0)  # the usual case: a loop in C
+                return
+            for key in old:
+                latest = self._kept.get(key)
+                if latest is None or latest <= gen:
+                    self._kept.pop(key, None)
+                    self.index.pop(key, None)
 
     def reach(self, keys: Iterable[Hashable]) -> int:
         """The latest position of any of ``keys`` in the window; 0 if none is there."""

@@ -437,6 +437,8 @@ class AsyncPager(Generic[T]):
                 if index.setdefault(k, seq) == seq:  # new: now in the window
                     keys.append(k)
                     fresh.append(item)
+                else:
+                    self._recent.touch(k)
             total += len(raw.page().items)
         return fresh, keys, total, seq
 
