@@ -34,6 +34,7 @@ from vocode_async.models.account_connections import (
     TwilioCredentials,
 )
 from vocode_async.testing import FakeVocodeServer
+from vocode_async.testing._data import Store
 
 TWILIO_TOKEN = "twilio-tok-5b1e77aa0c"
 OPENAI_KEY = "sk-openai-9d2c41f0e3"
@@ -589,3 +590,81 @@ async def test_vocode_log_shows_each_attempt_and_no_secret(level: str) -> None:
         assert "request id req-1" in log and "request id req-2" in log
     else:
         assert "->" not in log
+
+
+# -- found by an outside review ------------------------------------------------------------
+
+
+def _key_of(request: web.Request) -> str:
+    return request.headers["Authorization"].removeprefix("Bearer ")
+
+
+def _all_texts(error: BaseException) -> list[str]:
+    extra = [str(getattr(error, name, "")) for name in ("path", "request_id")]
+    return [*texts(error), *extra, str(vars(error)), recorded(error)]
+
+
+async def test_a_key_echoed_as_a_mapping_key_is_masked_in_the_decode_error_path() -> None:
+    async def echo_as_key(request: web.Request) -> web.Response:
+        call = {**Store(calls=1).calls[0], "context": {_key_of(request): 5}}
+        if request.path.endswith("/list"):
+            page = {"items": [call], "page": 1, "size": 5, "has_more": False, "total": 1}
+            return web.json_response({**page, "total_is_estimated": False})
+        return web.json_response(call)
+
+    routes: dict[tuple[str, str], Handler] = {
+        ("GET", "/v1/calls"): echo_as_key,
+        ("GET", "/v1/calls/list"): echo_as_key,
+    }
+    async with web_app(routes) as url, opened(url) as client:
+        one = await failure(client.calls.get("call-1"))
+        listing = await failure(client.calls.list(size=5).__anext__())
+    for error in (one, listing):
+        assert isinstance(error, va.ResponseDecodeError) and error.path is not None
+        assert "context" in error.path
+        assert_no_secret(*_all_texts(error))
+
+
+async def test_a_request_id_echoing_the_key_is_masked_everywhere() -> None:
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response({"user_id": "u"}, headers={"x-request-id": _key_of(request)})
+
+    async def denied(request: web.Request) -> web.Response:
+        headers = {"x-request-id": _key_of(request), "X-Echo": _key_of(request)}
+        return web.json_response({"detail": "no"}, status=404, headers=headers)
+
+    async def audio(request: web.Request) -> web.Response:
+        headers = {"x-request-id": _key_of(request)}
+        return web.Response(body=b"mp3", content_type="audio/mpeg", headers=headers)
+
+    routes: dict[tuple[str, str], Handler] = {
+        ("GET", "/v1/usage"): ok,
+        ("GET", "/v1/calls"): denied,
+        ("GET", "/v1/calls/recording"): audio,
+    }
+    async with web_app(routes) as url, opened(url) as client:
+        decode = await failure(client.usage.get())  # usage lacks fields: a decode error
+        status = await failure(client.calls.get("call-1"))
+        raw = await client.calls.with_raw_response.recording("call-1")
+    assert raw.parse() == b"mp3" and raw.request_id == "***"
+    for error in (decode, status):
+        assert error.request_id == "***"  # type: ignore[attr-defined]
+        assert_no_secret(*_all_texts(error))
+
+
+async def test_a_422_location_echoing_a_secret_in_json_escapes_is_masked() -> None:
+    async def refuse(request: web.Request) -> web.Response:
+        token = (await request.json())["credentials"]["twilio_auth_token"]
+        escaped = token.replace("-", "\\u002d")  # the same text, spelled otherwise
+        body = '{"detail":[{"loc":["body","credentials","%s"],"msg":"bad","type":"t"}]}'
+        return web.Response(status=422, text=body % escaped, content_type="application/json")
+
+    routes: dict[tuple[str, str], Handler] = {("POST", "/v1/account_connections/create"): refuse}
+    params = TwilioAccountConnectionParams(
+        credentials=TwilioCredentials(twilio_account_sid="AC1", twilio_auth_token=TWILIO_TOKEN)
+    )
+    async with web_app(routes) as url, opened(url) as client:
+        error = await failure(client.account_connections.create(params))
+    assert isinstance(error, va.UnprocessableEntityError)
+    assert error.issues[0].loc[:2] == ("body", "credentials")
+    assert_no_secret(*_all_texts(error), str(error.issues))

@@ -522,6 +522,9 @@ class Decoder:
             return self.fast.structure(data, into)
         except Exception:
             path, reason = self._explain(data, into)
+        # A server can echo a secret as a key the path names: masked before it is a local.
+        path = None if path is None else redactor.text(path)
+        reason = redactor.text(reason)
         where = f"page {page} of a listing" if page is not None else "response"
         excerpt = _excerpt(body, redactor)
         del data, body  # see parse

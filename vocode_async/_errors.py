@@ -344,7 +344,12 @@ class Redactor:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, ValidationIssue):
-            return attrs.evolve(value, msg=self.text(value.msg), type=self.text(value.type))
+            return attrs.evolve(
+                value,
+                loc=self._value(value.loc),
+                msg=self.text(value.msg),
+                type=self.text(value.type),
+            )
         if isinstance(value, tuple):
             return tuple(self._value(item) for item in value)
         return value
@@ -357,7 +362,7 @@ class Redactor:
             seen.add(id(current))
             if self.values:
                 current.args = tuple(self._value(arg) for arg in current.args)
-                for name in ("excerpt", "location", "detail"):
+                for name in ("excerpt", "location", "detail", "path", "request_id"):
                     if hasattr(current, name):
                         setattr(current, name, self._value(getattr(current, name)))
                 notes = getattr(current, "__notes__", None)

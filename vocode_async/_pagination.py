@@ -45,7 +45,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._errors import ClientClosedError, PaginationError
+from ._errors import ClientClosedError, PaginationError, VocodeError
 from ._pageguard import WINDOW, Recent, check_echo
 from .models._base import Page
 
@@ -88,13 +88,20 @@ class RawPage(Generic[T]):
     decode: Callable[[], Page[T]] = attrs.field(repr=False)
     request_id: str | None = None
     _page: Page[T] | None = attrs.field(default=None, init=False, repr=False)
+    _failed: VocodeError | None = attrs.field(default=None, init=False, repr=False)
     sent: int = attrs.field(default=0, init=False)
     received: int = attrs.field(default=0, init=False)
 
     def page(self) -> Page[T]:
-        """The decoded page (decoded once)."""
+        """The decoded page (decoded once; a page that failed fails alike every time)."""
         if self._page is None:
-            self._page = self.decode()
+            if self._failed is not None:
+                raise self._failed
+            try:
+                self._page = self.decode()
+            except VocodeError as error:
+                self._failed = error
+                raise
         return self._page
 
     def has_more(self) -> bool:

@@ -278,7 +278,7 @@ class Requester:
         response = await self.send(endpoint, params=params, body=body, redactor=redactor)
         if endpoint.response is None:
             return None  # type: ignore[return-value]
-        with _answer_named(response):
+        with _answer_named(response, redactor):
             decoded: T = decoder().decode(
                 response.body,
                 endpoint.response,
@@ -296,7 +296,7 @@ class Requester:
         response = await self.send(endpoint, params=params, body=json, redactor=redactor)
         if not response.body.strip():
             return None
-        with _answer_named(response):
+        with _answer_named(response, redactor):
             return decoder().parse(
                 response.body,
                 status=response.status,
@@ -319,7 +319,8 @@ class Requester:
                 endpoint.method, endpoint.path, params=query, headers=headers
             ) as resp:
                 if options.capture is not None:
-                    options.capture.response = Response.of(resp, b"", started)
+                    redact = transport.redactor.text
+                    options.capture.response = Response.of(resp, b"", started, redact)
                 async for chunk in resp.content.iter_chunked(chunk_size):
                     yield chunk
         except VocodeError as error:
@@ -348,22 +349,26 @@ class Requester:
             response = await self.send(endpoint, params={**query, "page": page})
             dec = decoder()
             status, content_type = response.status, response.content_type
-            with _answer_named(response):
+            with _answer_named(response, redactor):
                 data = dec.parse(
                     response.body, status=status, content_type=content_type, redactor=redactor
                 )
 
             def decode() -> Page[T]:
-                with _answer_named(response):
-                    return dec.structure(
-                        data,
-                        endpoint.response,
-                        status=status,
-                        content_type=content_type,
-                        body=response.body,
-                        page=page,
-                        redactor=redactor,
-                    )
+                nonlocal data  # decoded once: dropped after, so no traceback shows it
+                try:
+                    with _answer_named(response, redactor):
+                        return dec.structure(
+                            data,
+                            endpoint.response,
+                            status=status,
+                            content_type=content_type,
+                            body=response.body,
+                            page=page,
+                            redactor=redactor,
+                        )
+                finally:
+                    data = None
 
             return RawPage(data, decode, response.request_id)
 
@@ -379,12 +384,14 @@ class Requester:
 
 
 @contextlib.contextmanager
-def _answer_named(response: Response) -> Iterator[None]:
-    """A decode error of ``response`` carries its request id (for a support ticket)."""
+def _answer_named(response: Response, redactor: Redactor) -> Iterator[None]:
+    """A decode error of ``response`` carries its request id (for a support ticket) and
+    none of the request's secrets (a server may echo one as a key the error path names)."""
     try:
         yield
     except ResponseDecodeError as error:
         error.request_id = response.request_id
+        redactor.error(error)
         raise
 
 

@@ -22,7 +22,7 @@ import re
 import ssl as ssl_module
 import time
 import urllib.request
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,13 +67,19 @@ class Response:
     elapsed: float = 0.0
 
     @classmethod
-    def of(cls, resp: aiohttp.ClientResponse, body: bytes, started: float) -> Response:
+    def of(
+        cls,
+        resp: aiohttp.ClientResponse,
+        body: bytes,
+        started: float,
+        redact: Callable[[str], str] = str,
+    ) -> Response:
         """The response of ``resp`` whose body was ``body``, sent at ``started``."""
         return cls(
             status=resp.status,
             body=body,
             content_type=resp.content_type,
-            request_id=_request_id(resp.headers),
+            request_id=_masked(_request_id(resp.headers), redact),
             headers=resp.headers,
             elapsed=time.monotonic() - started,
         )
@@ -417,9 +423,12 @@ class Transport:
         try:
             request = self._request(method, path, params, body, headers, timeout, fresh, attempt)
             async with request as resp:
-                if resp.status >= 300:
-                    raise await self._status_error(resp, method, path, redactor)
-                return Response.of(resp, await self._read_capped(resp), started)
+                if resp.status < 300:
+                    redact = (redactor or self.redactor).text
+                    return Response.of(resp, await self._read_capped(resp), started, redact)
+                error = await self._status_error(resp, method, path, redactor)
+            del resp  # its repr shows what the server sent: never in a traceback's locals
+            raise error
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
             failure = self._translate(exc, method, path, attempt)
             if failure is exc:
@@ -471,7 +480,7 @@ class Transport:
         detail = _parse_detail(redact(raw.decode("utf-8", "replace")), resp.content_type)
         cls = error_for_status(resp.status)
         summary = _summarize(detail, resp.content_type, raw)
-        request_id = _request_id(resp.headers)
+        request_id = _masked(_request_id(resp.headers), redact)
         message = f"{resp.status} {resp.reason or ''} from {method} {path}".replace("  ", " ")
         if summary:
             message += f": {summary}"
@@ -520,6 +529,10 @@ class Transport:
             path=path,
             request_sent=sent,
         )
+
+
+def _masked(value: str | None, redact: Callable[[str], str]) -> str | None:
+    return None if value is None else redact(value)
 
 
 def _request_id(headers: CIMultiDictProxy[str] | Mapping[str, str]) -> str | None:
