@@ -10,38 +10,24 @@ one a page, and calls that existed before the listing but were not yielded (must
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
 
 from vocode_async import AsyncVocode, RetryPolicy
 
-from ._server import API_KEY
+from ._server import API_KEY, child_server
 
 PREFETCH = (0, 1, 4, 8)
 
 
-@contextmanager
-def list_server(*args: str) -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.listserver", *args], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http"):
-            raise RuntimeError(f"list server did not start: {url!r}")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+def list_server(*args: str) -> contextlib.AbstractContextManager[str]:
+    """The purpose-built list server (benchmarks/listserver.py) in a child process."""
+    return child_server("benchmarks.listserver", *args)
 
 
 async def _control(url: str, method: str, path: str) -> Any:

@@ -95,6 +95,18 @@ def assert_no_secret(*chunks: str) -> None:
             assert secret not in chunk, f"{secret!r} leaked in {chunk[:300]!r}"
 
 
+async def decode_failures(answer: Handler) -> tuple[BaseException, BaseException]:
+    """The errors of ``calls.get`` and of a listing's first item against ``answer``."""
+    routes: dict[tuple[str, str], Handler] = {
+        ("GET", "/v1/calls"): answer,
+        ("GET", "/v1/calls/list"): answer,
+    }
+    async with web_app(routes) as url, opened(url) as client:
+        one = await failure(client.calls.get("call-1"))
+        listing = await failure(client.calls.list(size=5).__anext__())
+    return one, listing
+
+
 # -- secrets -------------------------------------------------------------------------------
 
 
@@ -104,13 +116,7 @@ async def test_a_2xx_echoing_the_headers_never_shows_the_key_in_a_decode_error()
         text = "<html>" + "x" * 120 + f"Authorization: {request.headers['Authorization']}"
         return web.Response(text=text + "\n" * 50, content_type="text/html")
 
-    routes: dict[tuple[str, str], Handler] = {
-        ("GET", "/v1/calls"): portal,
-        ("GET", "/v1/calls/list"): portal,
-    }
-    async with web_app(routes) as url, opened(url) as client:
-        one = await failure(client.calls.get("call-1"))
-        listing = await failure(client.calls.list(size=5).__anext__())
+    one, listing = await decode_failures(portal)
     for error in (one, listing):
         assert type(error) is va.ResponseDecodeError
         assert "x" * 100 in error.excerpt  # the excerpt is still there, only masked
@@ -612,13 +618,7 @@ async def test_a_key_echoed_as_a_mapping_key_is_masked_in_the_decode_error_path(
             return web.json_response({**page, "total_is_estimated": False})
         return web.json_response(call)
 
-    routes: dict[tuple[str, str], Handler] = {
-        ("GET", "/v1/calls"): echo_as_key,
-        ("GET", "/v1/calls/list"): echo_as_key,
-    }
-    async with web_app(routes) as url, opened(url) as client:
-        one = await failure(client.calls.get("call-1"))
-        listing = await failure(client.calls.list(size=5).__anext__())
+    one, listing = await decode_failures(echo_as_key)
     for error in (one, listing):
         assert isinstance(error, va.ResponseDecodeError) and error.path is not None
         assert "context" in error.path
