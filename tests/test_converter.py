@@ -234,3 +234,35 @@ def test_fast_and_detailed_converters_agree(field: str, value: Any, nested: bool
         except Exception:  # any failure counts as a rejection
             outcomes.append(("error", None))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("items", ["abc", {"id": "c1"}, None, 3, [ITEM, "x"], [ITEM, ITEM]])
+def test_fast_and_detailed_agree_on_a_page_of_items(items: Any) -> None:
+    """A listing's items go through their own fast path (a list, item by item)."""
+    data = {"items": items, "page": 1, "size": 10, "has_more": False, "total": 2}
+    data["total_is_estimated"] = False
+    outcomes = []
+    for conv in (DECODER.fast, DECODER.detailed):
+        try:
+            outcomes.append(("ok", conv.structure(data, Page[NormalizedCall])))
+        except Exception:
+            outcomes.append(("error", None))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == ("ok" if items == [ITEM, ITEM] else "error")
+
+
+def test_decoded_models_are_their_own_frozen_class() -> None:
+    """The fast path fills a private builder; what it returns is the model class itself."""
+    import pickle
+
+    call = decode({**ITEM, "telephony_metadata": {"type": "telephony_metadata_twilio"}})
+    meta = call.telephony_metadata
+    assert type(call) is NormalizedCall and type(meta) is TwilioTelephonyMetadata
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        call.id = "other"  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        del call.id  # type: ignore[misc]
+    built = NormalizedCall(**{**ITEM, "telephony_metadata": TwilioTelephonyMetadata()})
+    assert call == built and hash(call) == hash(built)
+    assert pickle.loads(pickle.dumps(call)) == call
+    assert attrs.evolve(call, id="c2").id == "c2" and type(attrs.evolve(call)) is NormalizedCall

@@ -34,7 +34,7 @@ import orjson
 from cattrs.gen import make_dict_structure_fn
 
 from ._errors import Redactor, ResponseDecodeError
-from ._fastgen import can_inline, make_structure_fn, tag_of
+from ._fastgen import can_inline, is_model_tuple, make_structure_fn, make_tuple_fn, tag_of
 from ._types import UNSET, Unset
 from .models._base import (
     DefaultVariant,
@@ -377,6 +377,7 @@ def make_converter(
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     if not detailed:
         conv.register_structure_hook_factory(can_inline, functools.partial(make_structure_fn, conv))
+        conv.register_structure_hook_factory(is_model_tuple, functools.partial(make_tuple_fn, conv))
     conv.register_structure_hook(str, _strict(str, "a string"))
     conv.register_structure_hook(int, _strict(int, "an integer"))
     conv.register_structure_hook(bool, _strict(bool, "a boolean"))

@@ -3,17 +3,24 @@
 cattrs' generated functions call one hook per field, gather keyword arguments in a dict and
 go through the class's ``__init__``: about 5 us for a 25-field call. Here each attrs class
 gets one function whose primitive checks are inlined and whose fields are set directly
-(the classes are frozen and slotted, and none has validators or post-init hooks): about
-half the time. It registers as a cattrs hook factory; anything that is not a plain
-primitive still goes through the converter's own hook for that type. A failure here raises
-and the caller re-runs cattrs' detailed converter to name the field, so both must reject
-the same inputs: the checks mirror the strict hooks in ``_converter``.
+(none has validators or post-init hooks). It registers as a cattrs hook factory; anything
+that is not a plain primitive still goes through the converter's own hook for that type. A
+failure here raises and the caller re-runs cattrs' detailed converter to name the field,
+so both must reject the same inputs: the checks mirror the strict hooks in ``_converter``.
+
+The models are frozen: their ``__setattr__`` raises, and setting a slot through its
+descriptor costs a call per field (half of a listed call's decoding). So each class gets a
+private *builder*: a subclass that adds no slot and restores ``object``'s attribute
+protocol, whose plain attribute stores the interpreter specializes. The object is filled
+as a builder, then becomes the model class (``__class__`` assignment: same layout, checked
+by CPython) before anyone else sees it; a half-filled builder is never returned.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import enum
+import itertools
 import types
 import typing
 from collections.abc import Callable
@@ -27,7 +34,7 @@ import cattrs
 from ._types import Unset
 from .models._base import Model
 
-__all__ = ["can_inline", "make_structure_fn", "tag_of"]
+__all__ = ["can_inline", "is_model_tuple", "make_structure_fn", "make_tuple_fn", "tag_of"]
 
 _NoneType = type(None)
 _MISSING = object()
@@ -113,6 +120,8 @@ def _value_lines(
             f"  for _k, _x in {var}.items():",
             "    if type(_k) is not str or type(_x) is not str: raise TypeError('expected str')",
         ]
+    if str in plain:  # "an id or an object": the id needs no hook
+        return [f"if type({var}) is not str: {var} = h{i}({var}, t{i})"]
     if optional and inner is not hint:
         return [f"if {var} is not None: {var} = h{i}({var}, t{i})"]
     return [f"{var} = h{i}({var}, t{i})"]
@@ -140,24 +149,32 @@ def _is_str_map(tp: Any) -> bool:
     return origin in (dict, collections.abc.Mapping) and typing.get_args(tp) == (str, str)
 
 
-def _setter(cls: type, name: str) -> Any:
-    for klass in cls.__mro__:
-        slot = klass.__dict__.get(name)
-        if slot is not None and hasattr(slot, "__set__"):
-            return slot.__set__
-    raise TypeError(f"{cls.__qualname__}.{name} is not a slot")
+def _builder(cls: type) -> type:
+    """A subclass of ``cls`` with its layout and ``object``'s plain attribute stores.
+
+    Both ``__setattr__`` and ``__delattr__`` are restored: CPython fills one slot from the
+    pair, and an inherited frozen ``__delattr__`` alone would keep stores unspecialized.
+    """
+    namespace = {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__module__": cls.__module__,
+        "__qualname__": f"{cls.__qualname__}.<builder>",
+    }
+    return type(f"{cls.__name__}Builder", (cls,), namespace)
 
 
 def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
     """Compile the structure function of ``cls``."""
     hints = typing.get_type_hints(cls)
     fields = attrs.fields(cls)
-    env: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_MISSING": _MISSING}
-    body = ["def structure(o, _):", "  get = o.get", "  obj = _new(_cls)", "  m = 0"]
+    env: dict[str, Any] = {"_cls": cls, "_b": _builder(cls), "_new": object.__new__}
+    env["_MISSING"] = _MISSING
+    body = ["def structure(o, _):", "  get = o.get", "  obj = _new(_b)", "  m = 0"]
     for i, field in enumerate(fields):
         var = f"v{i}"
         lines = _field_lines(converter, hints[field.name], i, env)
-        env[f"s{i}"] = _setter(cls, field.name)
         if field.default is attrs.NOTHING:
             body.append(f"  {var} = o[{field.name!r}]")
             body += [f"  {line}" for line in lines]
@@ -167,14 +184,39 @@ def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, 
             body.append(f"  if {var} is _MISSING: {var} = d{i}; m += 1")
             body.append("  else:")
             body += [f"    {line}" for line in lines]
-        body.append(f"  s{i}(obj, {var})")
+        body.append(f"  obj.{field.name} = {var}")
     if issubclass(cls, Model):  # keys the model does not know are kept, not dropped
-        env["_known"], env["_keep"] = frozenset(f.name for f in fields), _setter(cls, "_extra")
-        env["_proxy"] = MappingProxyType
+        env["_known"], env["_proxy"] = frozenset(f.name for f in fields), MappingProxyType
         body.append(f"  if len(o) + m != {len(fields)}:")
-        body.append("    _keep(obj, _proxy({k: x for k, x in o.items() if k not in _known}))")
-    body.append("  return obj")
+        body.append("    obj._extra = _proxy({k: x for k, x in o.items() if k not in _known})")
+    body += ["  obj.__class__ = _cls", "  return obj"]
     source = "\n".join(body)
     exec(compile(source, f"<vocode_async structure {cls.__qualname__}>", "exec"), env)
     fn: Callable[[Any, Any], Any] = env["structure"]
     return fn
+
+
+def is_model_tuple(tp: Any) -> bool:
+    """``tuple[Model, ...]``: a listing's items."""
+    args = typing.get_args(tp)
+    return (
+        typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is ... and can_inline(args[0])
+    )
+
+
+def make_tuple_fn(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+    """Structure a JSON array of objects as a tuple, one item hook call each from C.
+
+    Anything but a list fails, as it does item by item in the detailed converter (a string
+    or an object iterates into values that are not objects).
+    """
+    item = typing.get_args(tp)[0]
+    hook = converter.get_structure_hook(item)
+    each = itertools.repeat(item)
+
+    def structure(value: Any, _: Any) -> tuple[Any, ...]:
+        if type(value) is not list:
+            raise TypeError("expected an array")
+        return tuple(map(hook, value, each))
+
+    return structure
