@@ -64,6 +64,26 @@ def _check(kind: type, var: str, optional: bool) -> list[str]:
     return [f"if {none_ok}type({var}) is not {name}: raise TypeError('expected {name}')"]
 
 
+def _fast_lines(hint: Any, i: int, env: dict[str, Any]) -> tuple[str, str] | None:
+    """The test and statement for the usual valid value of a field (checked first)."""
+    is_union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    members = typing.get_args(hint) if is_union else (hint,)
+    plain = [m for m in members if m is not _NoneType and m is not Unset]
+    var = f"v{i}"
+    if len(plain) == 1 and plain[0] in (*_PRIMS, float):
+        return f"type({var}) is {plain[0].__name__}", "pass"
+    enums = [m for m in plain if isinstance(m, type) and issubclass(m, enum.Enum)]
+    if enums and set(plain) == {enums[0], str}:
+        env[f"k{i}"] = {member.value: member for member in enums[0]}
+        return f"type({var}) is str", f"{var} = k{i}.get({var}, {var})"
+    if plain == [datetime]:
+        env["_fromts"], env["_utc"] = datetime.fromtimestamp, timezone.utc
+        return f"type({var}) is int", f"{var} = _fromts({var}, _utc)"
+    if str in plain:
+        return f"type({var}) is str", "pass"
+    return None
+
+
 def _field_lines(converter: cattrs.Converter, hint: Any, i: int, env: dict[str, Any]) -> list[str]:
     """Code that checks (and converts) ``v{i}`` for a field typed ``hint``."""
     is_union = typing.get_origin(hint) in (typing.Union, types.UnionType)
@@ -117,8 +137,9 @@ def _value_lines(
         return [
             guard,
             f"  if type({var}) is not dict: raise TypeError('expected an object')",
-            f"  for _k, _x in {var}.items():",
-            "    if type(_k) is not str or type(_x) is not str: raise TypeError('expected str')",
+            f"  if {var}:",
+            f"    for _k, _x in {var}.items():",
+            "      if type(_k) is not str or type(_x) is not str: raise TypeError('expected str')",
         ]
     if str in plain:  # "an id or an object": the id needs no hook
         return [f"if type({var}) is not str: {var} = h{i}({var}, t{i})"]
@@ -175,15 +196,22 @@ def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, 
     for i, field in enumerate(fields):
         var = f"v{i}"
         lines = _field_lines(converter, hints[field.name], i, env)
-        if field.default is attrs.NOTHING:
+        required = field.default is attrs.NOTHING
+        fast = None if required else _fast_lines(hints[field.name], i, env)
+        if required:
             body.append(f"  {var} = o[{field.name!r}]")
-            body += [f"  {line}" for line in lines]
         else:
             env[f"d{i}"] = field.default
             body.append(f"  {var} = get({field.name!r}, _MISSING)")
-            body.append(f"  if {var} is _MISSING: {var} = d{i}; m += 1")
+        if fast is not None:  # the usual value first: one test, no sentinel or None check
+            body.append(f"  if {fast[0]}: {fast[1]}")
+        if not required:
+            body.append(f"  {'el' if fast else ''}if {var} is _MISSING: {var} = d{i}; m += 1")
+        if fast is not None or not required:
             body.append("  else:")
             body += [f"    {line}" for line in lines]
+        else:
+            body += [f"  {line}" for line in lines]
         body.append(f"  obj.{field.name} = {var}")
     if issubclass(cls, Model):  # keys the model does not know are kept, not dropped
         env["_known"], env["_proxy"] = frozenset(f.name for f in fields), MappingProxyType
