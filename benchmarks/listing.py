@@ -109,13 +109,15 @@ def measure(
     """Median seconds and items/s per variant, with ratios to the ideal bound."""
     chosen = variants or VARIANTS
     times: dict[str, list[float]] = {name: [] for name in chosen}
+    cpu: dict[str, list[float]] = {name: [] for name in chosen}  # this process only
     per_page = consumer(kind, cost_ms)
     with fake_server(calls=calls, latency_ms=latency_ms) as url:
         for _ in range(runs):
             for name, variant in chosen.items():
-                start = time.perf_counter()
+                start, used = time.perf_counter(), time.process_time()
                 got = asyncio.run(variant(url, size=size, per_page=per_page))
                 times[name].append(time.perf_counter() - start)
+                cpu[name].append(time.process_time() - used)
                 if got != calls:
                     raise AssertionError(f"{name} listed {got} of {calls} calls")
     pages = math.ceil(calls / size)
@@ -139,5 +141,6 @@ def measure(
             "samples_s": samples,
             "items_per_s": calls / median,
             "ratio_to_ideal": median / ideal if ideal else None,
+            "client_cpu_us_per_item": statistics.median(cpu[name]) / calls * 1e6,
         }
     return result
