@@ -236,7 +236,9 @@ def test_fast_and_detailed_converters_agree(field: str, value: Any, nested: bool
     assert outcomes[0] == outcomes[1]
 
 
-@pytest.mark.parametrize("items", ["abc", {"id": "c1"}, None, 3, [ITEM, "x"], [ITEM, ITEM]])
+@pytest.mark.parametrize(
+    "items", ["abc", "", {"id": "c1"}, {}, None, 3, [ITEM, "x"], [ITEM, ITEM], []]
+)
 def test_fast_and_detailed_agree_on_a_page_of_items(items: Any) -> None:
     """A listing's items go through their own fast path (a list, item by item)."""
     data = {"items": items, "page": 1, "size": 10, "has_more": False, "total": 2}
@@ -248,7 +250,21 @@ def test_fast_and_detailed_agree_on_a_page_of_items(items: Any) -> None:
         except Exception:
             outcomes.append(("error", None))
     assert outcomes[0] == outcomes[1]
-    assert outcomes[0][0] == ("ok" if items == [ITEM, ITEM] else "error")
+    assert outcomes[0][0] == ("ok" if items in ([ITEM, ITEM], []) else "error")
+
+
+@pytest.mark.parametrize("value", ["abc", "", {"a": "b"}, {}, 3, None])
+def test_an_array_field_takes_only_an_array(value: Any) -> None:
+    """cattrs would take a string as its characters and an object as its keys."""
+    from vocode_async.models import PromptTemplate
+
+    body = {"id": "p1", "user_id": "u1", "required_context_keys": value}
+    with pytest.raises(ResponseDecodeError) as info:
+        decode(body, PromptTemplate)
+    assert info.value.path == "required_context_keys"
+    assert "expected an array" in str(info.value) or value is None
+    ok = decode({**body, "required_context_keys": ["a", "b"]}, PromptTemplate)
+    assert ok.required_context_keys == ("a", "b")
 
 
 def test_decoded_models_are_their_own_frozen_class() -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import re
 import types
 import typing
@@ -31,10 +32,11 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import orjson
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn
 
 from ._errors import Redactor, ResponseDecodeError
-from ._fastgen import can_inline, is_model_tuple, make_structure_fn, make_tuple_fn, tag_of
+from ._fastgen import can_inline, make_structure_fn, tag_of
 from ._types import UNSET, Unset
 from .models._base import (
     DefaultVariant,
@@ -57,6 +59,43 @@ def _strict(kind: type, name: str) -> Callable[[Any, Any], Any]:
         if type(value) is kind:
             return value
         raise TypeError(f"expected {name}, got {type(value).__name__}")
+
+    return hook
+
+
+def _is_array(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is ...
+
+
+def _array_hook(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+    """``tuple[X, ...]`` from a JSON array only: cattrs would take any iterable (a string
+    as its characters, an object as its keys). The fast converter maps the item hook from C
+    (a listing's items); the detailed one names the index of every bad item."""
+    item = typing.get_args(tp)[0]
+    each = itertools.repeat(item)
+    detailed = converter.detailed_validation
+    hooks: list[Callable[[Any, Any], Any]] = []  # looked up on first use: X may come later
+
+    def hook(value: Any, _: Any) -> tuple[Any, ...]:
+        if type(value) is not list:
+            kind = "an object" if isinstance(value, dict) else _JSON_KINDS.get(type(value), "null")
+            raise TypeError(f"expected an array, got {kind}")
+        if not hooks:
+            hooks.append(converter.get_structure_hook(item))
+        if not detailed:
+            return tuple(map(hooks[0], value, each))
+        out, errors = [], []
+        for index, element in enumerate(value):
+            try:
+                out.append(hooks[0](element, item))
+            except Exception as exc:  # cattrs' own shape, so transform_error names the index
+                note = IterableValidationNote(f"Structuring {tp} @ index {index}", index, item)
+                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return tuple(out)
 
     return hook
 
@@ -377,11 +416,11 @@ def make_converter(
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
     if not detailed:
         conv.register_structure_hook_factory(can_inline, functools.partial(make_structure_fn, conv))
-        conv.register_structure_hook_factory(is_model_tuple, functools.partial(make_tuple_fn, conv))
     conv.register_structure_hook(str, _strict(str, "a string"))
     conv.register_structure_hook(int, _strict(int, "an integer"))
     conv.register_structure_hook(bool, _strict(bool, "a boolean"))
     conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook_factory(_is_array, functools.partial(_array_hook, conv))
     conv.register_structure_hook(datetime, _structure_datetime)
     if detailed:  # a non-object where a model belongs: named at the field, not inside it
         conv.register_structure_hook_factory(_is_model_class, functools.partial(_object_hook, conv))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import collections.abc
 import enum
-import itertools
 import types
 import typing
 from collections.abc import Callable
@@ -34,7 +33,7 @@ import cattrs
 from ._types import Unset
 from .models._base import Model
 
-__all__ = ["can_inline", "is_model_tuple", "make_structure_fn", "make_tuple_fn", "tag_of"]
+__all__ = ["can_inline", "make_structure_fn", "tag_of"]
 
 _NoneType = type(None)
 _MISSING = object()
@@ -222,29 +221,3 @@ def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, 
     exec(compile(source, f"<vocode_async structure {cls.__qualname__}>", "exec"), env)
     fn: Callable[[Any, Any], Any] = env["structure"]
     return fn
-
-
-def is_model_tuple(tp: Any) -> bool:
-    """``tuple[Model, ...]``: a listing's items."""
-    args = typing.get_args(tp)
-    return (
-        typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is ... and can_inline(args[0])
-    )
-
-
-def make_tuple_fn(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
-    """Structure a JSON array of objects as a tuple, one item hook call each from C.
-
-    Anything but a list fails, as it does item by item in the detailed converter (a string
-    or an object iterates into values that are not objects).
-    """
-    item = typing.get_args(tp)[0]
-    hook = converter.get_structure_hook(item)
-    each = itertools.repeat(item)
-
-    def structure(value: Any, _: Any) -> tuple[Any, ...]:
-        if type(value) is not list:
-            raise TypeError("expected an array")
-        return tuple(map(hook, value, each))
-
-    return structure
