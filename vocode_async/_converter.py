@@ -91,7 +91,8 @@ def _array_hook(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], An
                 out.append(hooks[0](element, item))
             except Exception as exc:  # cattrs' own shape, so transform_error names the index
                 note = IterableValidationNote(f"Structuring {tp} @ index {index}", index, item)
-                exc.__notes__ = [*getattr(exc, "__notes__", []), note]
+                notes: list[Any] = [*getattr(exc, "__notes__", []), note]
+                exc.__dict__["__notes__"] = notes  # typeshed for 3.10 lacks __notes__
                 errors.append(exc)
         if errors:
             raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
