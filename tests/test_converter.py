@@ -282,3 +282,16 @@ def test_decoded_models_are_their_own_frozen_class() -> None:
     assert call == built and hash(call) == hash(built)
     assert pickle.loads(pickle.dumps(call)) == call
     assert attrs.evolve(call, id="c2").id == "c2" and type(attrs.evolve(call)) is NormalizedCall
+
+
+def test_pickle_and_copy_keep_unknown_fields() -> None:
+    import copy
+    import pickle
+
+    call = decode({**ITEM, "brand_new": {"x": 1}})
+    for twin in (pickle.loads(pickle.dumps(call)), copy.copy(call), copy.deepcopy(call)):
+        assert type(twin) is NormalizedCall and twin == call
+        assert dict(twin.extra_fields) == {"brand_new": {"x": 1}}
+        assert twin.to_dict() == call.to_dict()
+    plain = pickle.loads(pickle.dumps(NormalizedCall(**ITEM)))
+    assert plain == NormalizedCall(**ITEM) and dict(plain.extra_fields) == {}

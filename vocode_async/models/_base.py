@@ -57,6 +57,11 @@ class Model:
         extra: Mapping[str, Any] = getattr(self, "_extra", _NO_EXTRA)
         return extra
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle and ``copy`` keep :attr:`extra_fields` (attrs' own state has fields only)."""
+        state = {f.name: getattr(self, f.name) for f in attrs.fields(type(self))}  # type: ignore[arg-type]
+        return (_restore, (type(self), state, dict(self.extra_fields) or None))
+
     def to_dict(self, *, reveal_secrets: bool = False) -> dict[str, Any]:
         """This model as JSON-ready plain data: ISO 8601 times, enum values, no ``UNSET``.
 
@@ -70,6 +75,16 @@ class Model:
         """:meth:`to_dict` as a JSON string (``indent``: two spaces a level)."""
         option = orjson.OPT_INDENT_2 if indent else 0
         return orjson.dumps(self.to_dict(reveal_secrets=reveal_secrets), option=option).decode()
+
+
+def _restore(cls: type[Model], state: dict[str, Any], extra: dict[str, Any] | None) -> Model:
+    """A pickled model back: its fields, and the unknown keys it was decoded with."""
+    obj = cls.__new__(cls)
+    for name, value in state.items():
+        object.__setattr__(obj, name, value)
+    if extra:
+        object.__setattr__(obj, "_extra", MappingProxyType(extra))
+    return obj
 
 
 class RequestBody(Model):
