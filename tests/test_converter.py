@@ -295,3 +295,11 @@ def test_pickle_and_copy_keep_unknown_fields() -> None:
         assert twin.to_dict() == call.to_dict()
     plain = pickle.loads(pickle.dumps(NormalizedCall(**ITEM)))
     assert plain == NormalizedCall(**ITEM) and dict(plain.extra_fields) == {}
+
+
+def test_a_page_keeps_unknown_keys() -> None:
+    body = {"items": [ITEM], "page": 1, "size": 10, "has_more": False, "total": 1}
+    page = decode({**body, "total_is_estimated": False, "cursor": "c2"}, Page[NormalizedCall])
+    assert type(page) is Page and type(page.items[0]) is NormalizedCall
+    assert dict(page.extra_fields) == {"cursor": "c2"}
+    assert page.to_dict()["cursor"] == "c2"

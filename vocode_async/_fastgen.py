@@ -40,16 +40,37 @@ _MISSING = object()
 _PRIMS = (str, int, bool)
 
 
-def can_inline(cls: Any) -> bool:
-    """Plain (non-generic) attrs classes without validators, converters or factories."""
-    if not (isinstance(cls, type) and attrs.has(cls)) or getattr(cls, "__parameters__", None):
+def can_inline(tp: Any) -> bool:
+    """Attrs classes without validators, converters or factories; a generic one (``Page``)
+    once parametrized with concrete types."""
+    cls = typing.get_origin(tp) or tp
+    if not (isinstance(cls, type) and attrs.has(cls)) or hasattr(cls, "__attrs_post_init__"):
         return False
-    if hasattr(cls, "__attrs_post_init__"):
+    if getattr(cls, "__parameters__", None) and (
+        cls is tp or any(isinstance(arg, typing.TypeVar) for arg in typing.get_args(tp))
+    ):
         return False
     return all(
         f.validator is None and f.converter is None and not isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
         for f in attrs.fields(cls)
     )
+
+
+def _hints(tp: Any) -> tuple[type, dict[str, Any]]:
+    """The class of ``tp`` and its field types, a generic's parameters filled in."""
+    cls = typing.get_origin(tp) or tp
+    hints = typing.get_type_hints(cls)
+    if cls is tp:
+        return cls, hints
+    bound = dict(zip(cls.__parameters__, typing.get_args(tp), strict=True))
+
+    def fill(hint: Any) -> Any:
+        if isinstance(hint, typing.TypeVar):
+            return bound[hint]
+        params = getattr(hint, "__parameters__", ())
+        return hint[tuple(bound[p] for p in params)] if params else hint
+
+    return cls, {name: fill(hint) for name, hint in hints.items()}
 
 
 def _check(kind: type, var: str, optional: bool) -> list[str]:
@@ -185,9 +206,9 @@ def _builder(cls: type) -> type:
     return type(f"{cls.__name__}Builder", (cls,), namespace)
 
 
-def make_structure_fn(converter: cattrs.Converter, cls: type) -> Callable[[Any, Any], Any]:
-    """Compile the structure function of ``cls``."""
-    hints = typing.get_type_hints(cls)
+def make_structure_fn(converter: cattrs.Converter, tp: Any) -> Callable[[Any, Any], Any]:
+    """Compile the structure function of ``tp`` (a class, or a parametrized generic one)."""
+    cls, hints = _hints(tp)
     fields = attrs.fields(cls)
     env: dict[str, Any] = {"_cls": cls, "_b": _builder(cls), "_new": object.__new__}
     env["_MISSING"] = _MISSING
