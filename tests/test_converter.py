@@ -303,3 +303,17 @@ def test_a_page_keeps_unknown_keys() -> None:
     assert type(page) is Page and type(page.items[0]) is NormalizedCall
     assert dict(page.extra_fields) == {"cursor": "c2"}
     assert page.to_dict()["cursor"] == "c2"
+
+
+def test_models_with_mapping_fields_are_hashable() -> None:
+    """A frozen model hashes; its mappings take part in ``==`` but not in the hash."""
+    call = decode({**ITEM, "context": {"a": "b"}, "telephony_params": {"k": "v"}})
+    same = decode({**ITEM, "context": {"a": "b"}, "telephony_params": {"k": "v"}})
+    other = decode({**ITEM, "context": {"a": "c"}})
+    assert hash(call) == hash(same) and len({call, same, other}) == 2
+    assert call != other
+    unknown = decode({**ITEM, "telephony_metadata": {"type": "telephony_metadata_new", "x": {}}})
+    assert isinstance(unknown.telephony_metadata, UnknownTelephonyMetadata)
+    assert {unknown: 1}[
+        decode({**ITEM, "telephony_metadata": {"type": "telephony_metadata_new", "x": {}}})
+    ] == 1

@@ -112,7 +112,7 @@ class UnknownVariant(Model):
     """
 
     type: str
-    raw: Mapping[str, Any] = attrs.field(repr=False)
+    raw: Mapping[str, Any] = attrs.field(repr=False, hash=False)
 
 
 @attrs.frozen(kw_only=True)

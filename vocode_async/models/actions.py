@@ -81,7 +81,7 @@ class ExternalActionConfig(Model):
     name: str
     description: str
     url: str
-    input_schema: Mapping[str, Any]
+    input_schema: Mapping[str, Any] = attrs.field(hash=False)
     speak_on_send: bool
     speak_on_receive: bool
     processing_mode: str = "muted"

@@ -138,9 +138,9 @@ class _CallFields(Model):
     end_time: datetime | None = None
     hipaa_compliant: bool = False
     on_no_human_answer: OnNoHumanAnswer | str | None = None
-    context: Mapping[str, str] | None = None
+    context: Mapping[str, str] | None = attrs.field(default=None, hash=False)
     run_do_not_call_detection: bool | None = None
-    telephony_params: Mapping[str, str] | None = None
+    telephony_params: Mapping[str, str] | None = attrs.field(default=None, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -169,5 +169,5 @@ class CreateCallRequest(RequestBody):
     on_no_human_answer: OnNoHumanAnswer | str | Unset = UNSET
     run_do_not_call_detection: bool | Unset = UNSET
     hipaa_compliant: bool | Unset = UNSET
-    context: Mapping[str, str] | Unset = UNSET
-    telephony_params: Mapping[str, str] | Unset = UNSET
+    context: Mapping[str, str] | Unset = attrs.field(default=UNSET, hash=False)
+    telephony_params: Mapping[str, str] | Unset = attrs.field(default=UNSET, hash=False)

@@ -28,7 +28,7 @@ class _NumberFields(Model):
     active: bool = True
     label: str = ""
     outbound_only: bool = False
-    example_context: Mapping[str, str] | None = None
+    example_context: Mapping[str, str] | None = attrs.field(default=None, hash=False)
     telephony_provider: str = "vonage"
 
 
@@ -62,7 +62,7 @@ class UpdateNumberRequest(RequestBody):
     """A partial update of a number; ``inbound_agent`` is an agent id or an agent update."""
 
     outbound_only: bool | Unset = UNSET
-    example_context: Mapping[str, str] | Unset = UNSET
+    example_context: Mapping[str, str] | Unset = attrs.field(default=UNSET, hash=False)
     label: str | Unset = UNSET
     inbound_agent: str | AgentUpdateParams | Unset = UNSET
 
