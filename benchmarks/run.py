@@ -73,14 +73,14 @@ def run_scenario(name: str, quick: bool) -> Any:
         return drift.measure_estimated(calls=2_000 if quick else 4_000, runs=runs)
     if name == "drift":
         return drift.measure_drift(calls=1_500 if quick else 3_000, runs=runs)
-    if name == "cpu":
+    if name == "cpu":  # short runs (0.1-0.2 s each): two more rounds for a steadier median
         return listing.measure(
             calls=5_000 if quick else 20_000,
             size=100,
             latency_ms=0,
             kind="none",
             cost_ms=0,
-            runs=runs,
+            runs=runs + 2,
             variants={
                 "raw aiohttp": listing.FULL_VARIANTS["raw aiohttp"],
                 **listing.VARIANTS,
