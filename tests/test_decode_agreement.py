@@ -198,28 +198,32 @@ def resolve(members: list[Any], value: Any) -> Any:
 
 
 _RFC3339 = re.compile(
-    r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:?\d\d)?)?", re.ASCII
+    r"(\d{4})-(\d\d)-(\d\d)(?:[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?(?:[Zz]|([+-])(\d\d):?(\d\d))?)?",
+    re.ASCII,
 )
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _time_ok(value: Any) -> bool:
+    """Epoch seconds or RFC 3339 text (a bare date, no offset: UTC) naming a UTC instant
+    a ``datetime`` can hold."""
     if type(value) in (int, float):
         try:
-            stamp = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=value)
+            return _EPOCH + timedelta(seconds=value) is not None
         except OverflowError:
             return False
-        return 1 < stamp.year < 9999
-    if type(value) is not str or not _RFC3339.fullmatch(value):
+    match = _RFC3339.fullmatch(value) if type(value) is str else None
+    if match is None:
         return False
-    y, mo, d = int(value[:4]), int(value[5:7]), int(value[8:10])
+    y, mo, d, h, mi, sec, sign, oh, om = (match.group(i) for i in range(1, 10))
     try:
-        datetime(y, mo, d)
-    except ValueError:
+        stamp = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), tzinfo=timezone.utc)
+        offset = timedelta(hours=int(oh or 0), minutes=int(om or 0))
+        stamp -= -offset if sign == "-" else offset
+        stamp += timedelta(seconds=int(sec or 0))
+    except (ValueError, OverflowError):
         return False
-    if len(value) == 10:
-        return True
-    h, mi, s = int(value[11:13]), int(value[14:16]), int(value[17:19])
-    return h < 24 and mi < 60 and s <= 60 and 1 < y < 9999
+    return int(sec or 0) <= 60
 
 
 def conforms(hint: Any, value: Any) -> bool:
@@ -394,7 +398,16 @@ def _same(again: Any, obj: Any) -> None:
 JUNK: list[Any] = [
     None, True, False, 0, 1, -1, 1.5, 2**53, "", "x", "1", "true", "null", "ended",
     "2024-01-01T00:00:00Z", "1700000000", [], ["x"], [1], [{}], {}, {"a": "b"}, {"a": 1},
-    {"type": "zzz"}, {"type": 1}, {"type": None},
+    {"type": "zzz"}, {"type": 1}, {"type": None}, 1.0, -0.0, 1e300, -(2**63), "1.5", "EN",
+    "Ended", " ended", "POST ",
+]  # fmt: skip
+# Times the oracle judges itself (RFC 3339 and the documented leniencies, or not).
+TIME_TEXTS = [
+    "2024-01-01T00:00:00.123456789Z", "2024-01-01t00:00:00z", "2024-01-01 00:00:00+0530",
+    "2024-01-01", "2024-01-01T00:00:00", "2024-12-31T23:59:60Z", "2024-02-30T00:00:00Z",
+    "2024-01-01T24:00:00Z", "20240101T000000Z", "2024-W01-1", "2024-01-01T00:00:00+05",
+    "2024-01-01T00:00Z", "\uff12024-01-01T00:00:00Z", "2024-01-01T00:00:00.Z",
+    "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-05:00", "1e9",
 ]  # fmt: skip
 
 
@@ -423,6 +436,7 @@ def valid_member(tp: Any) -> st.SearchStrategy[Any]:
         float: st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2**53), 2**53),
         datetime: st.integers(0, 4 * 10**9)
         | st.floats(0, 4e9)
+        | st.sampled_from([*TIME_TEXTS, -1, -(10**10), 10**12, 2.5e11, 0.0000001])
         | st.builds(
             _offset_text,
             st.datetimes(
@@ -521,6 +535,8 @@ class Mutation:
     value: Any = None
 
     def apply(self, body: Any) -> Any:
+        if not self.path:  # the whole body
+            return self.value
         out = copy.deepcopy(body)
         *parent, last = self.path
         holder = _at(out, tuple(parent))
@@ -542,7 +558,9 @@ def _extra(body: Any, where: Path, label: str, key: str, value: Any) -> Mutation
 def mutated(draw: st.DrawFn) -> tuple[Any, Any, Mutation]:
     """(hint, valid body, one mutation of it)."""
     hint, body = draw(st.sampled_from(samples()))
-    kind = draw(st.sampled_from(["set", "set", "set", "delete", "extra"]))
+    kind = draw(st.sampled_from(["set", "set", "set", "delete", "extra", "root"]))
+    if kind == "root":
+        return hint, body, Mutation("set", (), "", hint, draw(st.sampled_from(JUNK)))
     if kind == "extra":
         where, label = draw(st.sampled_from(list(objects(hint, body))))
         taken = _at(body, where)
@@ -606,6 +624,19 @@ def test_fast_and_detailed_agree_and_keep_the_promise(case: tuple[Any, Any, Muta
     if fast_ok:
         assert fast == detailed
         check_instance(hint, bad, fast)
+
+
+@pytest.mark.parametrize("text", TIME_TEXTS)
+@pytest.mark.parametrize("hint", [Call, Page[NormalizedCall]])
+def test_every_time_form_is_judged_alike_by_both_and_by_the_oracle(hint: Any, text: str) -> None:
+    body = next(b for h, b in samples() if h == hint)
+    for spot in spots(hint, body):
+        if datetime in _strip(spot.hint)[0]:
+            bad = Mutation("set", spot.path, spot.label, spot.hint, text).apply(body)
+            fast_ok, fast = verdict(decoder().fast, hint, bad)
+            assert fast_ok == verdict(decoder().detailed, hint, bad)[0] == conforms(hint, bad)
+            if fast_ok:
+                check_instance(hint, bad, fast)
 
 
 # -- known breaks, smallest bodies -------------------------------------------------------------
