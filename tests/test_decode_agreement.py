@@ -376,6 +376,8 @@ def check_instance(hint: Any, body: Any, obj: Any) -> None:
     check_model(hint, body, obj)
     again = pickle.loads(pickle.dumps(obj))
     assert again == obj and type(again) is type(obj)
+    for twin in (attrs.evolve(obj), copy.copy(obj), copy.deepcopy(obj)):
+        assert twin == obj and type(twin) is type(obj)
     if not any(isinstance(v, dict) for _, v in _walk(obj)):  # KNOWN: Mapping fields hold dicts
         assert hash(again) == hash(obj)
     # KNOWN: a field the API sent as {} (UNSET) whose default is not UNSET comes back as it.
@@ -790,6 +792,22 @@ def http_cases(hint: Any, body: Any) -> Iterator[Mutation]:
         yield _extra(body, where, label, "zz_new", {"a": [1]})
 
 
+_SECRET_KEY = re.compile(r"(?i)api_?key|credential|token|secret|passw")
+
+
+def secrets_in(data: Any, secret: bool = False) -> Iterator[str]:
+    """The string values under secret-looking keys (the fake seeds voices, vector databases
+    and account connections with them)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from secrets_in(value, secret or bool(_SECRET_KEY.search(key)))
+    elif isinstance(data, list):
+        for value in data:
+            yield from secrets_in(value, secret)
+    elif secret and isinstance(data, str) and data:
+        yield data
+
+
 async def _answer(client: va.AsyncVocode, route: str) -> Any:
     if route == "get":
         return await client.calls.get("c")
@@ -820,6 +838,7 @@ async def test_mutated_bodies_through_http_fail_at_the_field_or_decode_exactly(r
     answers: dict[str, Any] = {}
     problems: list[str] = []
     checked = 0
+    hidden = [KEY, *secrets_in(body)]
     async with serving(answers) as url, va.AsyncVocode(api_key=KEY, base_url=url) as client:
         for mutation in http_cases(hint, body):
             if known_break(mutation):
@@ -836,6 +855,8 @@ async def test_mutated_bodies_through_http_fail_at_the_field_or_decode_exactly(r
                     problems.append(f"{mutation}: pagination error")
                 continue
             except va.ResponseDecodeError as error:
+                told = f"{error} {error!r} {error.excerpt} {error.path}"
+                problems += [f"{mutation}: a secret in the error" for x in hidden if x in told]
                 if expected:
                     problems.append(f"{mutation}: refused a valid body: {error}")
                 elif not path_ok(error.path, mutation):
@@ -844,12 +865,13 @@ async def test_mutated_bodies_through_http_fail_at_the_field_or_decode_exactly(r
             if not expected:
                 problems.append(f"{mutation}: accepted {got!r}")
                 continue
+            problems += [f"{mutation}: a secret in a repr" for x in hidden if x in repr(got)]
             if route == "get":
                 check_instance(hint, bad, got)
             else:
                 for item_body, item in zip(bad["items"], got, strict=True):
                     check_instance(item_hint, item_body, item)
-    print(f"{route}: {checked} mutations through HTTP")
+    print(f"{route}: {checked} mutations through HTTP, {len(hidden)} secrets watched")
     assert checked > 100
     assert not problems, "\n".join(problems[:20])
 
