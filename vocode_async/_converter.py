@@ -39,6 +39,7 @@ from ._errors import Redactor, ResponseDecodeError
 from ._fastgen import can_inline, make_structure_fn, tag_of
 from ._types import UNSET, Unset
 from .models._base import (
+    ApiEnum,
     DefaultVariant,
     Model,
     Page,
@@ -379,7 +380,11 @@ def _unstructure_output(converter: cattrs.Converter, redact: bool, cls: type) ->
     if issubclass(cls, UnknownVariant):
         return lambda obj: redact_raw(obj.raw) if redact else dict(obj.raw)
     secrets = _secret_fields(cls) if redact else frozenset()
-    names = [f.name for f in attrs.fields(cls)]  # type: ignore[arg-type]
+    fields = attrs.fields(cls)  # type: ignore[arg-type]
+    names = [f.name for f in fields]
+    # UNSET where the default is something else was sent as the API's "not set" ({}): written
+    # back so, or decoding the output would give the default instead.
+    marked = frozenset(f.name for f in fields if f.default is not UNSET)
     unstructure = converter.unstructure
 
     def hook(obj: Any) -> dict[str, Any]:
@@ -387,6 +392,8 @@ def _unstructure_output(converter: cattrs.Converter, redact: bool, cls: type) ->
         for name in names:
             value = getattr(obj, name)
             if value is UNSET:
+                if name in marked:
+                    out[name] = {}
                 continue
             out[name] = REDACTED if name in secrets and value is not None else unstructure(value)
         extra = obj.extra_fields
@@ -444,6 +451,9 @@ def make_converter(
         conv.register_unstructure_hook_func(  # JSON-ready: plain values, not str enums
             lambda tp: isinstance(tp, type) and issubclass(tp, enum.Enum), lambda obj: obj.value
         )
+        # A value unstructured by its own class dispatches on its MRO first, where an API
+        # enum is a str (and would pass through as the member): named here, it comes first.
+        conv.register_unstructure_hook(ApiEnum, lambda obj: obj.value)
         conv.register_unstructure_hook_factory(  # JSON-ready: arrays, not tuples
             _is_tuple,
             lambda _: lambda obj: [conv.unstructure(x) for x in obj],

@@ -63,7 +63,9 @@ class Model:
         return (_restore, (type(self), state, dict(self.extra_fields) or None))
 
     def to_dict(self, *, reveal_secrets: bool = False) -> dict[str, Any]:
-        """This model as JSON-ready plain data: ISO 8601 times, enum values, no ``UNSET``.
+        """This model as JSON-ready plain data: ISO 8601 times, enum values, no ``UNSET`` (a
+        field the API sent as ``{}``, "not set", where its default is something else, is
+        written back as ``{}``).
 
         Secrets (and unknown fields whose names look secret) are ``"<redacted>"`` unless
         ``reveal_secrets=True``; decoding that output gives back an equal model.
