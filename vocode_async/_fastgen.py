@@ -141,11 +141,18 @@ def _value_lines(
     env[f"h{i}"], env[f"t{i}"] = converter.get_structure_hook(inner), inner
     tags = _tagged(converter, plain)
     if tags:  # a tagged union: dispatch on `type` here; anything else through the hook
-        env[f"g{i}"] = tags
+        # An object that is only its tag always decodes alike: frozen, so one is shared.
+        env[f"g{i}"], env[f"u{i}"] = tags, {}
         return [
             guard,
             f"  c = g{i}.get({var}.get('type')) if type({var}) is dict else None",
-            f"  {var} = c[0]({var}, c[1]) if c is not None else h{i}({var}, t{i})",
+            "  if c is None:",
+            f"    {var} = h{i}({var}, t{i})",
+            f"  elif len({var}) == 1:",
+            f"    s = u{i}.get(c[1])",
+            f"    {var} = s if s is not None else u{i}.setdefault(c[1], c[0]({var}, c[1]))",
+            "  else:",
+            f"    {var} = c[0]({var}, c[1])",
         ]
     if inner is datetime:  # epoch seconds inline; strings (and errors) through the hook
         env["_fromts"], env["_utc"] = datetime.fromtimestamp, timezone.utc
