@@ -9,11 +9,12 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from vocode_async import AsyncVocode, RetryPolicy
 from vocode_async.testing import FakeVocodeServer
@@ -113,3 +114,16 @@ def serve(calls: int, faults: list[str], *, api_key: str, seed: int = 0) -> Iter
         proc.wait(10)
         assert proc.stdout is not None
         proc.stdout.close()
+
+
+@asynccontextmanager
+async def running(app: web.Application) -> AsyncIterator[str]:
+    """Serve ``app`` on 127.0.0.1; yield its base URL."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()

@@ -27,8 +27,8 @@ import types
 import typing
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -50,6 +50,8 @@ from vocode_async.models.calls import Call, NormalizedCall
 from vocode_async.models.prompts import Prompt
 from vocode_async.resources._base import Resource
 from vocode_async.testing import FakeVocodeServer
+
+from .conftest import running
 
 _NoneType = type(None)
 KEY = "sk-decode-review-5b1d0c7e"  # long: a one-letter key would be masked inside paths
@@ -714,8 +716,7 @@ def test_unset_survives_a_to_dict_round_trip() -> None:
 # -- through real HTTP: a hostile server serving mutated bodies ---------------------------------
 
 
-@asynccontextmanager
-async def serving(answers: dict[str, Any]) -> AsyncIterator[str]:
+def serving(answers: dict[str, Any]) -> AbstractAsyncContextManager[str]:
     """A server on 127.0.0.1 answering GET ``path`` with ``answers[path]`` (mutable)."""
 
     async def handler(request: web.Request) -> web.Response:
@@ -723,14 +724,7 @@ async def serving(answers: dict[str, Any]) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", handler)
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    return running(app)
 
 
 def path_ok(error_path: str | None, mutation: Mutation) -> bool:

@@ -33,22 +33,9 @@ from vocode_async.models import (
 )
 from vocode_async.testing import FakeVocodeServer
 
-from .conftest import API_KEY, FAST
+from .conftest import API_KEY, FAST, running
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@asynccontextmanager
-async def running(app: web.Application) -> AsyncIterator[str]:
-    """Serve ``app`` on 127.0.0.1; yield its base URL."""
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 class Seen:
