@@ -96,31 +96,31 @@ _FANOUT_HEAD = [
 ]
 
 
+def _fanout_table(intro: str, r: dict[str, Any], groups: dict[str, str]) -> str:
+    """``intro``, then one block of fan-out rows per ``groups`` key (labelled by its value)."""
+    rows = [intro, "", *_FANOUT_HEAD]
+    for key, label in groups.items():
+        rows += _fanout_rows(r[key], label)
+    return "\n".join(rows)
+
+
 def _estimated(r: dict[str, Any]) -> str:
-    rows = [
+    intro = (
         f"Listing {r['calls']:,} calls, {r['size']} per page, latency {r['latency_ms']} ms, "
         f"`total` an estimate (x1: right, x10: ten times too high); median of {r['runs']} "
-        "interleaved runs. Extra requests: beyond the pages that exist.",
-        "",
-        *_FANOUT_HEAD,
-    ]
-    rows += _fanout_rows(r["x1"], "estimate x1")
-    rows += _fanout_rows(r["x10"], "estimate x10")
-    return "\n".join(rows)
+        "interleaved runs. Extra requests: beyond the pages that exist."
+    )
+    return _fanout_table(intro, r, {"x1": "estimate x1", "x10": "estimate x10"})
 
 
 def _drift(r: dict[str, Any]) -> str:
-    rows = [
+    intro = (
         f"Listing {r['calls']:,} calls newest first, {r['size']} per page; every request "
         "inserts 3 calls at the head, waits 0-30 ms before its snapshot (answers out of "
         f"order), every 7th answers 503 once; median of {r['runs']} interleaved runs. Extra "
-        "requests: beyond one per page that existed at the start (inserted calls add pages).",
-        "",
-        *_FANOUT_HEAD,
-    ]
-    rows += _fanout_rows(r["exact"], "exact")
-    rows += _fanout_rows(r["estimated"], "estimated")
-    return "\n".join(rows)
+        "requests: beyond one per page that existed at the start (inserted calls add pages)."
+    )
+    return _fanout_table(intro, r, {"exact": "exact", "estimated": "estimated"})
 
 
 def _cpu(r: dict[str, Any]) -> str:
