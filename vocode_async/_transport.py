@@ -389,7 +389,7 @@ class Transport:
         try:
             request = self._request(method, path, params, None, headers, None, False, attempt)
             async with request as resp:
-                if resp.status >= 300:
+                if not 200 <= resp.status < 300:
                     raise await self._status_error(resp, method, path)
                 yield resp
             return
@@ -423,7 +423,7 @@ class Transport:
         try:
             request = self._request(method, path, params, body, headers, timeout, fresh, attempt)
             async with request as resp:
-                if resp.status < 300:
+                if 200 <= resp.status < 300:  # a final 1xx or 000 is no answer
                     redact = (redactor or self.redactor).text
                     return Response.of(resp, await self._read_capped(resp), started, redact)
                 error = await self._status_error(resp, method, path, redactor)
