@@ -108,7 +108,9 @@ def _retry_after_server(value: str) -> Callable[..., Awaitable[bool]]:
         head = (
             f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
         ).encode()
-        writer.write(head + b"Retry-After: " + value.encode("utf-8", "surrogatepass") + b"\r\n\r\n{}")
+        writer.write(
+            head + b"Retry-After: " + value.encode("utf-8", "surrogatepass") + b"\r\n\r\n{}"
+        )
         return True
 
     return handler
@@ -222,7 +224,8 @@ HOSTILE: dict[str, Callable[..., Awaitable[bool]]] = {
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4", b"{nul"
     ),
     "binary-body": _raw_answer(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4", b"\xff\xfe\x00\x81"
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4",
+        b"\xff\xfe\x00\x81",
     ),
     "html-200": _raw_answer(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6", b"<html>"
@@ -232,7 +235,9 @@ HOSTILE: dict[str, Callable[..., Awaitable[bool]]] = {
     "status-100": _status("100 Continue"),
     "status-150": _status("150 Odd"),
     "status-199": _status("199 Odd"),
-    "status-101": _status("101 Switching Protocols", "\r\nUpgrade: websocket\r\nConnection: upgrade"),
+    "status-101": _status(
+        "101 Switching Protocols", "\r\nUpgrade: websocket\r\nConnection: upgrade"
+    ),
     "status-204-with-body": _status("204 No Content"),
     "status-299": _status("299 Odd"),
     "status-999": _status("999 Odd"),
@@ -415,10 +420,14 @@ def _capped(operation: str, encodings: str, size: int) -> tuple[str, int, float]
         ("recording", "gzip", 64 << 20),
     ],
 )
-def test_the_cap_counts_the_bytes_aiohttp_decodes(operation: str, encodings: str, size: int) -> None:
+def test_the_cap_counts_the_bytes_aiohttp_decodes(
+    operation: str, encodings: str, size: int
+) -> None:
     got, wire, grown = _capped(operation, encodings, size)
-    print(f"\n{operation}, Content-Encoding {encodings}: {wire:,} bytes on the wire -> {got}, "
-          f"peak RSS +{grown} MiB (body decodes to {size >> 20} MiB, cap 1 MiB)")
+    print(
+        f"\n{operation}, Content-Encoding {encodings}: {wire:,} bytes on the wire -> {got}, "
+        f"peak RSS +{grown} MiB (body decodes to {size >> 20} MiB, cap 1 MiB)"
+    )
     assert got == "ResponseTooLargeError"
     assert grown < 32  # the cap plus aiohttp's read-ahead, never the decoded body
 
