@@ -55,7 +55,7 @@ async def outcome(aw: Awaitable[Any]) -> BaseException | None:
         await aw
     except DOCUMENTED as exc:
         return exc
-    except BaseException as exc:  # noqa: BLE001 - the point: name what escaped
+    except BaseException as exc:  # the point: name what escaped
         raise AssertionError(f"undocumented {type(exc).__name__} escaped: {exc!r}") from exc
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -11,6 +12,10 @@ from ._retry import Safety
 __all__ = ["Endpoint"]
 
 T = TypeVar("T")
+
+
+def _names(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(names)
 
 
 @attrs.frozen
@@ -31,7 +36,7 @@ class Endpoint(Generic[T]):
     response: Any
     safety: Safety = Safety.SAFE
     accept: str = "application/json"
-    creates: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    creates: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
 
     def safety_of(self, body: Any) -> Safety:
         """How safe this request is to repeat, given its encoded JSON ``body``.
