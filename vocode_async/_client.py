@@ -133,6 +133,7 @@ class AsyncVocode:
         trust_env: bool = True,
         trace_configs: Iterable[aiohttp.TraceConfig] = (),
         max_response_bytes: int = 32 * 1024 * 1024,
+        max_recording_bytes: int = 512 * 1024 * 1024,
         allow_insecure_http: bool = False,
     ) -> None:
         key = _check_key(api_key if api_key is not None else os.environ.get("VOCODE_API_KEY"))
@@ -155,6 +156,7 @@ class AsyncVocode:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
             max_response_bytes=max_response_bytes,
+            max_recording_bytes=max_recording_bytes,
             network=network,
             session=session,
             owns_session=session is None,

@@ -26,7 +26,7 @@ from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError
 from ._log import log
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
 from ._retry import Retrier, Safety, summary
-from ._transport import Payload, Response, Transport, secret_headers
+from ._transport import Payload, Response, Transport, secret_headers, too_large
 from ._types import UNSET, Query, Unset
 from .models._base import Page
 
@@ -199,8 +199,9 @@ class Requester:
         """
         check_params(params)
         redactor = redactor or self.redactor(body)
+        payload, safety = self._encode(endpoint, body)
         try:
-            response = await self._send(endpoint, params, self._encode(endpoint, body), redactor)
+            response = await self._send(endpoint, params, payload, safety, redactor)
         except VocodeError as error:
             scrub(error)
             redactor.error(error)
@@ -214,6 +215,7 @@ class Requester:
         endpoint: Endpoint[Any],
         params: Query | None,
         payload: Payload | None,
+        safety: Safety,
         redactor: Redactor,
     ) -> Response:
         options = self.options
@@ -222,7 +224,7 @@ class Requester:
         method, path = endpoint.method, endpoint.path
         query = {**(params or {}), **options.extra_query} if options.extra_query else params
         headers = {"Accept": endpoint.accept, **options.extra_headers}
-        fresh = endpoint.safety is Safety.UNSAFE
+        fresh = safety is Safety.UNSAFE
         tries = [0, options.max_retries + 1]
 
         async def attempt() -> Response:
@@ -255,20 +257,25 @@ class Requester:
 
         return await self.core.retrier.run(
             attempt,
-            safety=endpoint.safety,
+            safety=safety,
             method=method,
             path=path,
             max_retries=options.max_retries,
             deadline=deadline,
         )
 
-    def _encode(self, endpoint: Endpoint[Any], body: Any) -> Payload | None:
+    def _encode(self, endpoint: Endpoint[Any], body: Any) -> tuple[Payload | None, Safety]:
+        """The body to send (``extra_body`` merged, checked) and how safe it is to repeat.
+
+        Only the encoded bytes leave: the plain data may hold secrets, and error trackers
+        record the locals of the frames an error passes.
+        """
         extra = self.options.extra_body
         if body is None and not (extra and endpoint.method != "GET"):
-            return None
+            return None, endpoint.safety
         data = decoder().request_data(body, extra=extra if endpoint.method != "GET" else None)
         check_body(data)
-        return Payload(orjson.dumps(data))
+        return Payload(orjson.dumps(data)), endpoint.safety_of(data)
 
     async def request(
         self, endpoint: Endpoint[T], *, params: Query | None = None, body: Any = None
@@ -307,21 +314,36 @@ class Requester:
     async def stream(
         self, endpoint: Endpoint[Any], *, params: Query | None = None, chunk_size: int = 65536
     ) -> AsyncGenerator[bytes, None]:
-        """Stream a binary body. Not retried: a failure surfaces to the consumer as ours."""
+        """Stream a binary body. Not retried: a failure surfaces to the consumer as ours.
+
+        The call's ``timeout`` bounds the whole download, from the request to the last
+        chunk (time the consumer spends between chunks included); the decoded bytes are
+        capped at the client's ``max_recording_bytes``.
+        """
         check_params(params)
         transport, options = self.core.transport, self.options
+        method, path = endpoint.method, endpoint.path
         query = {**(params or {}), **options.extra_query}
         headers = {"Accept": endpoint.accept, **options.extra_headers}
-        # A recording can be large: it streams under the connect and read timeouts only.
+        cap = transport.max_recording_bytes
         try:
             started = time.monotonic()
+            deadline = None if options.timeout is None else started + options.timeout
             async with transport.open(
-                endpoint.method, endpoint.path, params=query, headers=headers
+                method, path, params=query, headers=headers, timeout=options.timeout
             ) as resp:
                 if options.capture is not None:
                     redact = transport.redactor.text
                     options.capture.response = Response.of(resp, b"", started, redact)
+                size = 0
                 async for chunk in resp.content.iter_chunked(chunk_size):
+                    size += len(chunk)  # decoded bytes: what a gzip body inflates to
+                    if size > cap:
+                        resp.close()
+                        raise too_large(resp, cap, "max_recording_bytes")
+                    if deadline is not None and time.monotonic() > deadline:
+                        resp.close()
+                        raise _download_timeout(method, path, options.timeout)
                     yield chunk
         except VocodeError as error:
             scrub(error)
@@ -381,6 +403,15 @@ class Requester:
             max_items=max_items,
             max_pages=max_pages,
         )
+
+
+def _download_timeout(method: str, path: str, timeout: float | None) -> APITimeoutError:
+    return APITimeoutError(
+        f"{method} {path}: the call's {timeout}s deadline passed during the download",
+        method=method,
+        path=path,
+        request_sent=True,
+    )
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ import asyncio
 import email.utils
 import enum
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime, timezone
@@ -84,38 +85,54 @@ def classify(safety: Safety, error: VocodeError) -> Verdict:
         return Verdict.UNKNOWN
     if isinstance(error, APIStatusError):
         status = error.status
+        # A 5xx, or a final status no API sends (1xx, 000: a broken proxy): it may have acted.
+        broken = status >= 500 or status < 200
         if safety is Safety.SAFE:
-            retry = status in _SAFE_RETRY_STATUSES or status >= 500
+            retry = status in _SAFE_RETRY_STATUSES or broken
             return Verdict.RETRY if retry else Verdict.RAISE
         if status == 429 or (status == 503 and error.retry_after is not None):
             return Verdict.RETRY
-        return Verdict.UNKNOWN if status >= 500 else Verdict.RAISE
+        return Verdict.UNKNOWN if broken else Verdict.RAISE
     return Verdict.RAISE
+
+
+# RFC 9110: delay-seconds is ASCII digits (a fraction is tolerated); float() would also
+# read "inf", "1e400", "1_000" and digits of other scripts ("١٢"), which no server means.
+_DELAY = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_FOREVER = 10 * 365 * 86400.0
+"""A wait this long or longer (ten years) is read as this: above any budget, yet a number."""
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date.
 
-    A date in the past gives 0; anything unparsable gives None (the caller then falls back
-    to exponential backoff and the status is still reported as it was).
+    A date in the past gives 0; a wait beyond ten years (a huge number, a date past the
+    year 9999) gives ten years, which is over any ``max_retry_after`` (so RateLimitError at once).
+    Anything else unparsable (a sign, other scripts' digits, NaN, an impossible date or
+    offset) gives None: the caller then falls back to exponential backoff and the
+    status is still reported as it was. Never raises.
     """
     if value is None:
         return None
     text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        return seconds if seconds >= 0 and seconds == seconds else None
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    if not text.isascii():
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+    if _DELAY.fullmatch(text):
+        return min(float(text), _FOREVER)  # float() of a long digit string is inf, not an error
+    try:
+        parsed = email.utils.parsedate_tz(text)
+        if parsed is None:
+            return None
+        if parsed[0] > datetime.max.year:  # a date past the calendar: absurdly far away
+            return _FOREVER
+        when = email.utils.parsedate_to_datetime(text)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        at = when.timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # a month 13, an offset of days: not a date
     current = datetime.now(timezone.utc).timestamp() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    return min(max(0.0, at - current), _FOREVER)
 
 
 @attrs.frozen(kw_only=True)

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 import orjson
+from aiohttp import hdrs
 from multidict import CIMultiDictProxy
 
 from ._errors import (
@@ -209,6 +210,7 @@ class Transport:
     connect_timeout: float | None
     read_timeout: float | None
     max_response_bytes: int
+    max_recording_bytes: int = 512 * 1024 * 1024
     network: Network = attrs.field(factory=Network)
     session: aiohttp.ClientSession | None = None
     owns_session: bool = True
@@ -383,13 +385,17 @@ class Transport:
         *,
         params: Query | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send a bodiless request; yield the 2xx response with its body unread (streaming)."""
+        """Send a bodiless request; yield the 2xx response with its body unread (streaming).
+
+        ``timeout`` bounds the whole exchange, the body's last byte included.
+        """
         attempt = self._attempt(False)
         try:
-            request = self._request(method, path, params, None, headers, None, False, attempt)
+            request = self._request(method, path, params, None, headers, timeout, False, attempt)
             async with request as resp:
-                if resp.status >= 300:
+                if not 200 <= resp.status < 300:
                     raise await self._status_error(resp, method, path)
                 yield resp
             return
@@ -423,7 +429,7 @@ class Transport:
         try:
             request = self._request(method, path, params, body, headers, timeout, fresh, attempt)
             async with request as resp:
-                if resp.status < 300:
+                if 200 <= resp.status < 300:  # a final 1xx or 000 is no answer
                     redact = (redactor or self.redactor).text
                     return Response.of(resp, await self._read_capped(resp), started, redact)
                 error = await self._status_error(resp, method, path, redactor)
@@ -440,13 +446,18 @@ class Transport:
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         """The body, decoded, refused once it passes the cap (a gzip bomb is small on the
-        wire: the decoded bytes are counted as aiohttp inflates them, piece by piece)."""
+        wire: the decoded bytes are counted as aiohttp inflates them, piece by piece).
+
+        What aiohttp inflates by is not what a header lookup says (two Content-Encoding
+        headers: it may read the last, ``headers.get`` gives the first), so only a body
+        with no Content-Encoding at all is taken whole on its Content-Length.
+        """
         cap = self.max_response_bytes
         length = resp.content_length
-        encoded = resp.headers.get("Content-Encoding", "identity").lower() != "identity"
-        if length is not None and length <= cap and not encoded:
+        plain = hdrs.CONTENT_ENCODING not in resp.headers  # then wire bytes = decoded bytes
+        if plain and length is not None and length <= cap:
             return await resp.read()
-        if length is None or length <= cap:
+        if not plain or length is None:
             chunks: list[bytes] = []
             size = 0
             async for chunk in resp.content.iter_any():
@@ -458,12 +469,7 @@ class Transport:
                 return b"".join(chunks)
             chunks.clear()
         resp.close()  # drop the connection instead of draining an unbounded body
-        raise ResponseTooLargeError(
-            f"response body exceeds the {cap}-byte cap (max_response_bytes)",
-            status=resp.status,
-            content_type=resp.content_type,
-            excerpt="",
-        )
+        raise too_large(resp, cap, "max_response_bytes")
 
     async def _status_error(
         self,
@@ -529,6 +535,16 @@ class Transport:
             path=path,
             request_sent=sent,
         )
+
+
+def too_large(resp: aiohttp.ClientResponse, cap: int, name: str) -> ResponseTooLargeError:
+    """The error for a body of ``resp`` that passed ``cap`` decoded bytes (setting ``name``)."""
+    return ResponseTooLargeError(
+        f"response body exceeds the {cap}-byte cap ({name})",
+        status=resp.status,
+        content_type=resp.content_type,
+        excerpt="",
+    )
 
 
 def _masked(value: str | None, redact: Callable[[str], str]) -> str | None:

@@ -27,6 +27,9 @@ from ._base import Collection, body
 
 __all__ = ["AgentsResource"]
 
+# An agent's nested objects: given inline (parameters, not an id), an update may make them.
+_INLINE = frozenset({"prompt", "actions", "voice", "webhook", "vector_database"})
+
 
 class AgentsResource(Collection[NormalizedAgent, Agent]):
     """The AI agents that speak on your calls.
@@ -41,7 +44,7 @@ class AgentsResource(Collection[NormalizedAgent, Agent]):
     )
     _get_endpoint = Endpoint[Agent]("GET", "/v1/agents", Agent)
     _create = Endpoint[Agent]("POST", "/v1/agents/create", Agent, Safety.UNSAFE)
-    _update = Endpoint[Agent]("POST", "/v1/agents/update", Agent)
+    _update = Endpoint[Agent]("POST", "/v1/agents/update", Agent, creates=_INLINE)
 
     async def create(
         self,

@@ -32,7 +32,7 @@ class NumbersResource(Collection[NormalizedPhoneNumber, PhoneNumber]):
     )
     _get_endpoint = Endpoint[_N]("GET", "/v1/numbers", _N)
     _buy = Endpoint[_N]("POST", "/v1/numbers/buy", _N, Safety.UNSAFE)
-    _update = Endpoint[_N]("POST", "/v1/numbers/update", _N)
+    _update = Endpoint[_N]("POST", "/v1/numbers/update", _N, creates={"inbound_agent"})
     _cancel = Endpoint[_N]("POST", "/v1/numbers/cancel", _N)
     _link = Endpoint[_N]("POST", "/v1/numbers/link", _N)
 
