@@ -13,6 +13,7 @@ import asyncio
 import csv
 import io
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -413,3 +414,20 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised(tmp_path: Path) ->
     lines = (tmp_path / "calls.jsonl").read_bytes().splitlines()
     exact = next(orjson.loads(line) for line in lines if b"HYPERLINK" in line)
     assert {k: v for k, v in exact.items() if k in HOSTILE} == HOSTILE  # JSONL: byte-exact
+
+
+def test_the_readme_demo_export_runs_twice(tmp_path: Path) -> None:
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    line = next(t for t in readme.read_text().splitlines() if "calls export --demo" in t)
+    args = shlex.split(line.rsplit("&&", 1)[1])
+    assert args[0] == ".venv/bin/vocode-async", line
+    for _ in range(2):  # the second run replaces the first one's calls.jsonl
+        done = subprocess.run(
+            [sys.executable, "-m", "vocode_async.cli", *args[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "calls.jsonl").read_bytes().count(b"\n") == 10_000
