@@ -104,6 +104,7 @@ def test_a_fresh_run_in_between_leaves_no_stale_checkpoint(
     interrupted(server, out)
     failed = export(server.url, out, key="wrong-key")  # a fresh run: starts over, fails at once
     assert failed.returncode == 1
+    assert "starting over: the interrupted export (150 calls saved) is discarded" in failed.stderr
     done = export(server.url, out, "--resume")
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == want  # the whole export, not NUL padding behind "wrote N"

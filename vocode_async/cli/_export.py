@@ -193,8 +193,8 @@ async def export_calls(
         if not files.ckpt.exists():  # nothing saved: leave no empty part file behind
             files.part.unlink(missing_ok=True)
         raise
+    files.ckpt.unlink(missing_ok=True)  # first: a checkpoint never outlives its part file
     os.replace(files.part, out)
-    files.ckpt.unlink(missing_ok=True)
     progress.finish()
     return state.count
 
