@@ -36,9 +36,10 @@ def pytest(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job: export every call of the embedded fake to calls.jsonl."""
+    """The main job: export every call of the embedded fake to calls.jsonl (replacing the
+    previous run's: --force)."""
     session.install(".[cli]")
-    session.run("vocode-async", "calls", "export", "--demo", "--out", "calls.jsonl")
+    session.run("vocode-async", "calls", "export", "--demo", "--out", "calls.jsonl", "--force")
 
 
 @nox.session

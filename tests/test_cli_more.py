@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import signal
@@ -18,7 +19,7 @@ from click.testing import CliRunner
 
 from tests.conftest import free_port
 from vocode_async.cli import main
-from vocode_async.cli._export import CSV_COLUMNS
+from vocode_async.cli._formats import CSV_COLUMNS
 from vocode_async.cli._groups import GROUPS
 from vocode_async.models import NormalizedCall
 from vocode_async.testing import FakeVocodeServer
@@ -136,11 +137,13 @@ def test_resume_refuses_other_options(tmp_path: Path) -> None:
     (tmp_path / "x.jsonl.part.json").write_bytes(
         orjson.dumps(
             {
+                "version": 2,
                 "options": {"format": "csv", "size": 10, "sort_column": None, "sort_desc": False},
                 "next_page": 2,
                 "offset": 0,
                 "count": 0,
                 "last_ids": [],
+                "sha256": hashlib.sha256(b"").hexdigest(),
             }
         )
     )

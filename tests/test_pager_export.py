@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,13 @@ async def test_limit_counts_what_was_written_before_a_resume(tmp_path: Path) -> 
     written = b"".join(orjson.dumps({"id": i["id"]}) + b"\n" for i in items[:100])
     (tmp_path / "calls.jsonl.part").write_bytes(written)
     checkpoint = {
+        "version": 2,
         "options": {"format": "jsonl", "size": 100, "sort_column": None, "sort_desc": False},
         "next_page": 2,
         "offset": len(written),
         "count": 100,
         "last_ids": [i["id"] for i in items[:100]],
+        "sha256": hashlib.sha256(written).hexdigest(),
     }
     (tmp_path / "calls.jsonl.part.json").write_bytes(orjson.dumps(checkpoint))
     async with PageServer(answer) as server:

@@ -1,198 +1,221 @@
-"""Export every call to JSON Lines or CSV: atomically, resumably, with progress.
+"""Export every call to JSON Lines or CSV: atomically, resumably, verified, one run at a time.
 
-The export writes ``FILE.part`` and, after each page is on disk, a checkpoint
-``FILE.part.json`` (the next page, the byte length of what is complete, the last page's
-ids). ``FILE`` appears only when the export is complete (a rename). ``--resume`` cuts the
-part file back to the checkpoint, skips the ids already written at the page boundary and
-goes on from the next page, so an interrupted export resumes without duplicates.
+Beside ``FILE`` the export keeps ``FILE.lock`` (held for the run: a second export to the
+same file is refused), ``FILE.part`` (the calls so far) and, after each page is on disk,
+the checkpoint ``FILE.part.json`` (see :mod:`._checkpoint`: it vouches for the part file's
+bytes by their hash). ``FILE`` appears only when the export is complete and the part file
+has been read back and verified (a rename). ``--resume`` trusts a part file only if its
+checkpointed bytes hash as recorded, cuts off what follows them, skips the ids already
+written at the page boundary and goes on from the next page: an interrupted export
+resumes exactly, or is refused with one line. A fresh run never replaces an existing
+non-empty ``FILE`` unless forced.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import attrs
-import orjson
 
 from .._client import AsyncVocode
 from .._converter import decoder as _decoder
 from .._pagination import AsyncPager
 from ..models import NormalizedCall
+from ._checkpoint import Checkpoint, CheckpointError, ExportOptions, sha256_of
+from ._formats import ENCODERS, csv_header, verify_part
+from ._lock import FileLock
+from ._options import CommandError
 from ._progress import Progress
 
-__all__ = ["CSV_COLUMNS", "Checkpoint", "ExportOptions", "export_calls"]
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
-CSV_COLUMNS = (
-    "id",
-    "user_id",
-    "status",
-    "start_time",
-    "end_time",
-    "from_number",
-    "to_number",
-    "agent",
-    "agent_phone_number",
-    "telephony_provider",
-    "telephony_id",
-    "telephony_account_connection",
-    "recording_available",
-    "human_detection_result",
-    "do_not_call_result",
-    "stage",
-    "stage_outcome",
-    "error_message",
-    "hipaa_compliant",
-    "on_no_human_answer",
-    "run_do_not_call_detection",
-    "telephony_metadata.type",
-    "telephony_metadata.call_sid",
-    "telephony_metadata.call_status",
-    "telephony_metadata.transfer_call_sid",
-    "telephony_metadata.transfer_call_status",
-    "telephony_metadata.conference_sid",
-    "context",
-    "telephony_params",
-    "transcript",
-)
-"""CSV columns, in order: every field of a listed call. ``telephony_metadata`` is flattened
-to one column per field; ``context`` and ``telephony_params`` are JSON text;
-``telephony_account_connection`` is its id; an empty cell is a null."""
+__all__ = ["ExportOptions", "Start", "export_calls", "locked", "prepare", "saved_count"]
+
+_START_OVER = "run the command without --resume to start over"
 
 
-@attrs.frozen(kw_only=True)
-class ExportOptions:
-    """What shapes the output; a resumed export must use the same."""
+@attrs.frozen
+class _Files:
+    out: Path
+    part: Path
+    ckpt: Path
+    lock: Path
 
-    format: str = "jsonl"
-    size: int = 100
-    sort_column: str | None = None
-    sort_desc: bool = False
+
+def _files(out: Path) -> _Files:
+    part = out.with_name(out.name + ".part")
+    return _Files(out, part, part.with_name(part.name + ".json"), out.with_name(out.name + ".lock"))
 
 
 @attrs.define(kw_only=True)
-class Checkpoint:
-    """How far an export got (stored beside the part file as JSON)."""
+class Start:
+    """Where an export starts: its checkpoint, the hash of the part file so far, a notice."""
 
-    options: ExportOptions
-    next_page: int = 1
-    offset: int = 0
-    count: int = 0
-    last_ids: list[str] = attrs.field(factory=list)
-
-    @classmethod
-    def load(cls, path: Path) -> Checkpoint:
-        data = orjson.loads(path.read_bytes())
-        return cls(options=ExportOptions(**data.pop("options")), **data)
-
-    def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(orjson.dumps(attrs.asdict(self)))
-        os.replace(tmp, path)
+    state: Checkpoint
+    digest: _Hash
+    notice: str | None = None
 
 
-def _paths(out: Path) -> tuple[Path, Path]:
-    part = out.with_name(out.name + ".part")
-    return part, part.with_name(part.name + ".json")
+def saved_count(out: Path) -> int | None:
+    """How many calls an interrupted export to ``out`` saved (None: no readable checkpoint)."""
+    try:
+        return Checkpoint.load(_files(out).ckpt).count
+    except (OSError, CheckpointError):
+        return None
 
 
-def resume_state(out: Path) -> Checkpoint | None:
-    """The checkpoint of an interrupted export to ``out``, if there is one."""
-    _, ckpt = _paths(out)
-    return Checkpoint.load(ckpt) if ckpt.exists() else None
+@contextlib.contextmanager
+def locked(out: Path) -> Iterator[None]:
+    """Hold ``out``'s lock for the block; another export to it holding it is refused."""
+    lock = FileLock(_files(out).lock)
+    if not lock.acquire():
+        pid = lock.holder()
+        who = f" (pid {pid})" if pid else ""
+        raise CommandError(f"another export to {out} is running{who}; wait for it to end")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
-def _jsonl(rows: list[Any]) -> bytes:
-    return b"".join(orjson.dumps(row) + b"\n" for row in rows)
+def prepare(
+    out: Path,
+    options: ExportOptions,
+    *,
+    resume: bool,
+    force: bool,
+    explicit: Collection[str] = (),
+) -> Start:
+    """Check what is on disk and set the part file up; :class:`CommandError` if unsafe.
+
+    ``explicit``: the options given on the command line (a resume must not change them).
+    """
+    files = _files(out)
+    if resume and files.ckpt.exists():
+        return _resumed(files, options, explicit)
+    _check_replace(out, force=force, resume=resume)
+    if resume:
+        notice: str | None = f"nothing to resume (no {files.ckpt}): starting a full export"
+    elif files.ckpt.exists():
+        count = saved_count(out)
+        saved = "" if count is None else f" ({count:,} calls saved)"
+        notice = (
+            f"starting over: the interrupted export{saved} is discarded (--resume continues one)"
+        )
+    else:
+        notice = None
+    files.ckpt.unlink(missing_ok=True)  # first: no checkpoint may outlive the bytes it vouched for
+    header = csv_header() if options.format == "csv" else b""
+    files.part.write_bytes(header)
+    digest = sha256_of(files.part, len(header))
+    state = Checkpoint(options=options, offset=len(header), sha256=digest.hexdigest())
+    return Start(state=state, digest=digest, notice=notice)
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, Mapping | list):
-        return orjson.dumps(value).decode()
-    return value
+def _check_replace(out: Path, *, force: bool, resume: bool) -> None:
+    if not out.exists():
+        return
+    if not out.is_file():
+        raise CommandError(f"{out} exists and is not a regular file")
+    size = out.stat().st_size
+    if size and not force:
+        why = "; there is no interrupted export of it to resume" if resume else ""
+        raise CommandError(f"{out} exists ({size:,} bytes){why}; pass --force to replace it")
 
 
-def _csv_row(row: Mapping[str, Any]) -> list[Any]:
-    meta = row.get("telephony_metadata") or {}
-    connection = row.get("telephony_account_connection")
-    if isinstance(connection, Mapping):
-        connection = connection.get("id")
-    flat = {**row, "telephony_account_connection": connection}
-    flat.update({f"telephony_metadata.{k}": v for k, v in meta.items()})
-    return [_cell(flat.get(column)) for column in CSV_COLUMNS]
+def _resumed(files: _Files, asked: ExportOptions, explicit: Collection[str]) -> Start:
+    try:
+        state = Checkpoint.load(files.ckpt)
+    except CheckpointError as exc:
+        raise CommandError(f"cannot resume: {files.ckpt} {exc}; {_START_OVER}") from None
+    for name in explicit:
+        if getattr(state.options, name) != getattr(asked, name):
+            raise CommandError(
+                f"--resume continues an export made with {name}={getattr(state.options, name)!r}; "
+                f"drop the option or start over without --resume"
+            )
+    return Start(state=state, digest=_trusted_part(files.part, state))
 
 
-def _csv(rows: list[Any], header: bool = False) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    if header:
-        writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row(row) for row in rows)
-    return buffer.getvalue().encode()
-
-
-ENCODERS: dict[str, Callable[[list[Any]], bytes]] = {"jsonl": _jsonl, "csv": _csv}
+def _trusted_part(part: Path, state: Checkpoint) -> _Hash:
+    """The part file cut back to what the checkpoint vouches for, or a refusal."""
+    try:
+        size = part.stat().st_size
+    except FileNotFoundError:
+        raise CommandError(f"cannot resume: {part} is missing; {_START_OVER}") from None
+    if size < state.offset:
+        raise CommandError(
+            f"cannot resume: {part} holds {size:,} bytes, fewer than the {state.offset:,} its "
+            f"checkpoint vouches for (it was cut short); {_START_OVER}"
+        )
+    digest = sha256_of(part, state.offset)
+    if digest.hexdigest() != state.sha256:
+        raise CommandError(
+            f"cannot resume: the first {state.offset:,} bytes of {part} are not those its "
+            f"checkpoint vouches for (changed since); {_START_OVER}"
+        )
+    if size > state.offset:  # the page being written when it stopped, or anything appended
+        with part.open("r+b") as fh:
+            fh.truncate(state.offset)
+            os.fsync(fh.fileno())
+    return digest
 
 
 async def export_calls(
     client: AsyncVocode,
     out: Path,
-    options: ExportOptions,
+    start: Start,
     *,
     prefetch: int,
-    resume: bool,
     progress: Progress,
     limit: int | None = None,
 ) -> int:
     """Write every call (or the first ``limit``) to ``out``; return how many.
 
-    ``out`` appears only when complete. ``limit`` counts the calls of the whole export,
-    those written before a resume included.
+    ``out`` appears only when complete and verified. ``limit`` counts the calls of the
+    whole export, those written before a resume included.
     """
-    part, ckpt = _paths(out)
-    state = Checkpoint.load(ckpt) if resume and ckpt.exists() else None
-    if state is None:
-        state = Checkpoint(options=options)
-        part.write_bytes(_csv([], header=True) if options.format == "csv" else b"")
-        state.offset = part.stat().st_size
+    files, state = _files(out), start.state
     try:
-        await _write(client, part, ckpt, state, prefetch=prefetch, progress=progress, limit=limit)
+        await _write(client, files, start, prefetch=prefetch, progress=progress, limit=limit)
+        problem = verify_part(files.part, state.options.format, state.count, sha256=state.sha256)
+        if problem is not None:
+            raise CommandError(
+                f"the export did not verify: {files.part} {problem}; {out} was not written",
+                exit_code=1,
+            )
     except BaseException:
-        if not ckpt.exists():  # nothing saved: leave no empty part file behind
-            part.unlink(missing_ok=True)
+        if not files.ckpt.exists():  # nothing saved: leave no empty part file behind
+            files.part.unlink(missing_ok=True)
         raise
-    os.replace(part, out)
-    with contextlib.suppress(FileNotFoundError):
-        ckpt.unlink()
+    files.ckpt.unlink(missing_ok=True)  # first: a checkpoint never outlives its part file
+    os.replace(files.part, out)
     progress.finish()
     return state.count
 
 
 async def _write(
     client: AsyncVocode,
-    part: Path,
-    ckpt: Path,
-    state: Checkpoint,
+    files: _Files,
+    start: Start,
     *,
     prefetch: int,
     progress: Progress,
     limit: int | None,
 ) -> None:
-    """Append every page from the checkpoint on to ``part``, saving a checkpoint per page."""
+    """Append every page from the checkpoint on to the part file, checkpointing each."""
+    state = start.state
     progress.start(done=state.count)
     left = None if limit is None else limit - state.count
-    with part.open("r+b") as fh:
-        fh.truncate(state.offset)  # drop whatever was written after the last checkpoint
+    if left is not None and left <= 0:
+        return
+    with files.part.open("r+b") as fh:
         fh.seek(state.offset)
-        if left is not None and left <= 0:
-            return
         pager = client.calls.list(
             size=state.options.size,
             sort_column=state.options.sort_column,
@@ -203,18 +226,19 @@ async def _write(
             max_items=None if left is None else left + len(state.last_ids),
         )
         async with pager:
-            await _write_pages(fh, pager, state, ckpt, progress, left)
+            await _write_pages(fh, pager, start, files.ckpt, progress, left)
 
 
 async def _write_pages(
     fh: BinaryIO,
     pager: AsyncPager[NormalizedCall],
-    state: Checkpoint,
+    start: Start,
     ckpt: Path,
     progress: Progress,
     left: int | None,
 ) -> None:
-    """Write page after page, each on disk (and checkpointed) before the next."""
+    """Write page after page, each on disk (and checkpointed with its hash) before the next."""
+    state, digest = start.state, start.digest
     encode, to_output = ENCODERS[state.options.format], _decoder().for_output
     skip = set(state.last_ids)  # the previous page's ids: drift may repeat them
     async for page in pager.pages():
@@ -223,11 +247,14 @@ async def _write_pages(
         if left is not None:
             del items[left:]
             left -= len(items)
-        fh.write(encode([to_output(c) for c in items]))
+        chunk = encode([to_output(c) for c in items])
+        fh.write(chunk)
         fh.flush()
         os.fsync(fh.fileno())
+        digest.update(chunk)
         state.next_page, state.offset = pager.resume_page + 1, fh.tell()
         state.count += len(items)
         state.last_ids = [c.id for c in page.items]
+        state.sha256 = digest.hexdigest()
         state.save(ckpt)
         progress.advance(len(items), total=page.total, estimated=page.total_is_estimated)

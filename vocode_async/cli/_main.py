@@ -13,7 +13,7 @@ import click
 
 from .._version import __version__
 from ..testing import FakeVocodeServer, Fault
-from ._export import ExportOptions, export_calls, resume_state
+from ._export import ExportOptions, export_calls, locked, prepare, saved_count
 from ._groups import add_call_verbs, add_group_commands, add_usage
 from ._options import Settings, api_command, open_client, run
 from ._progress import Progress
@@ -71,7 +71,12 @@ add_usage(main)
 )
 @click.option("--sort-column", help="Sort by this field (default: newest first).")
 @click.option("--sort-desc", is_flag=True, help="Sort descending.")
-@click.option("--resume", is_flag=True, help="Continue an interrupted export of the same file.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted export of the same file (none: start a full one, and say so).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing non-empty --out file.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @api_command
 def export(
@@ -84,6 +89,7 @@ def export(
     sort_column: str | None,
     sort_desc: bool,
     resume: bool,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Export every call as JSON Lines or CSV, with progress; resumable after an interruption."""
@@ -93,52 +99,44 @@ def export(
             f"cannot write {out}: directory {target.parent} does not exist", param_hint="--out"
         )
     options = ExportOptions(format=fmt, size=size, sort_column=sort_column, sort_desc=sort_desc)
-    previous = resume_state(target) if resume else None
-    if previous is not None:
-        _check_same(click.get_current_context(), previous.options, options)
+    ctx = click.get_current_context()
+    explicit = [
+        name
+        for name, param in _OPTION_PARAMS.items()
+        if ctx.get_parameter_source(param) is click.core.ParameterSource.COMMANDLINE
+    ]
     progress = Progress(enabled=not quiet)
 
     async def job() -> int:
-        try:
-            async with open_client(settings) as client:
-                return await export_calls(
-                    client,
-                    target,
-                    options,
-                    prefetch=prefetch,
-                    resume=resume,
-                    progress=progress,
-                    limit=limit,
-                )
-        finally:
-            progress.stop()
+        with locked(target):
+            start = prepare(target, options, resume=resume, force=force, explicit=explicit)
+            if start.notice is not None:
+                click.echo(start.notice, err=True)
+            try:
+                async with open_client(settings) as client:
+                    return await export_calls(
+                        client, target, start, prefetch=prefetch, progress=progress, limit=limit
+                    )
+            finally:
+                progress.stop()
 
     def hint() -> str | None:
-        saved = resume_state(target)
-        if saved is None:
+        count = saved_count(target)
+        if count is None:
             return None
-        return f"{saved.count:,} calls saved; the same command with --resume continues"
+        return f"{count:,} calls saved; the same command with --resume continues"
 
     count = run(settings, job, hint=hint)
     click.echo(f"wrote {count} calls to {out}", err=True)
 
 
-def _check_same(ctx: click.Context, saved: ExportOptions, asked: ExportOptions) -> None:
-    """A resumed export keeps its options; one given explicitly and different is an error."""
-    for name, param in (
-        ("format", "fmt"),
-        ("size", "size"),
-        ("sort_column", "sort_column"),
-        ("sort_desc", "sort_desc"),
-    ):
-        source = ctx.get_parameter_source(param)
-        if source is click.core.ParameterSource.COMMANDLINE and getattr(saved, name) != getattr(
-            asked, name
-        ):
-            raise click.UsageError(
-                f"--resume continues an export made with {name}={getattr(saved, name)!r}; "
-                f"drop the option or start over without --resume"
-            )
+# A resumed export keeps the options it was made with; one given explicitly must agree.
+_OPTION_PARAMS = {
+    "format": "fmt",
+    "size": "size",
+    "sort_column": "sort_column",
+    "sort_desc": "sort_desc",
+}
 
 
 def _faults(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[Fault]:

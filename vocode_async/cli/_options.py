@@ -16,7 +16,7 @@ from .._client import DEFAULT_BASE_URL, AsyncVocode, base_url_problem
 from .._errors import ConfigError, Redactor, VocodeError
 from ..testing import FakeVocodeServer
 
-__all__ = ["DEMO_CALLS", "Settings", "api_command", "open_client", "run"]
+__all__ = ["DEMO_CALLS", "CommandError", "Settings", "api_command", "open_client", "run"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +27,14 @@ _OPTION_OF = {
     "pass allow_insecure_http=True": "pass --allow-insecure-http",
     "pass AsyncVocode(api_key=...)": "pass --api-key",
 }
+
+
+class CommandError(Exception):
+    """A command refuses or fails on its own terms: one line on stderr, then ``exit_code``."""
+
+    def __init__(self, message: str, *, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class Settings:
@@ -131,6 +139,8 @@ def run(
     key = settings.api_key if settings is not None else None
     try:
         return asyncio.run(job())  # type: ignore[arg-type]
+    except CommandError as exc:
+        _fail(exc, exc.exit_code, debug, key=key)
     except ConfigError as exc:
         _fail(_for_the_command(exc), 2, debug, key=key)
     except ValueError as exc:  # a bad id: a usage error
