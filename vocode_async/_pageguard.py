@@ -1,8 +1,5 @@
-"""What a listing checks on every page, in memory bounded whatever the listing's length.
+"""The ids a listing remembers, in memory bounded whatever the listing's length.
 
-- :func:`check_echo` reads the parsed JSON before the (costly) decode: a page that is not
-  the one asked for, a negative ``size``/``total``, more items than ``size`` asked for, or
-  a page that starts a whole page past an exact ``total`` is a :class:`PaginationError`.
 - :class:`Recent` keeps the ids of the last :data:`WINDOW` pages (more with a deep prefetch):
   drift duplicates are dropped, and pages made only of them (a cycle of up to WINDOW
   pages, a server that answers page 1 again) stop the listing.
@@ -17,45 +14,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Hashable, Iterable
-from typing import Any
 
-from ._errors import PaginationError
-
-__all__ = ["WINDOW", "Recent", "check_echo"]
+__all__ = ["WINDOW", "Recent"]
 
 WINDOW = 8
 """Pages whose ids are kept exactly (at most ``WINDOW * size`` ids)."""
-
-
-def check_echo(data: Any, *, number: int, size: int | None) -> None:
-    """Refuse a page whose echoes contradict the request. Types are left to the decode."""
-    if not isinstance(data, dict):
-        return
-    page, items, total = data.get("page"), data.get("items"), data.get("total")
-    if type(page) is int and page != number:
-        raise PaginationError(
-            f"asked for page {number}, the server answered page {page}", page=number
-        )
-    for name in ("size", "total"):
-        value = data.get(name)
-        if type(value) is int and value < 0:
-            raise PaginationError(f"page {number} has a negative {name} ({value})", page=number)
-    count = len(items) if isinstance(items, list) else 0
-    if size is not None and count > size:
-        raise PaginationError(
-            f"page {number} holds {count} items, more than the {size} asked for", page=number
-        )
-    if (
-        size is not None
-        and type(total) is int
-        and data.get("total_is_estimated") is False
-        and (number - 2) * size >= total
-        and (count or data.get("has_more") is True)
-    ):
-        raise PaginationError(
-            f"page {number} has items or has_more, a whole page past the exact total {total}",
-            page=number,
-        )
 
 
 class Recent:

@@ -1,5 +1,9 @@
 """AsyncPager: every item of every page, fetched ahead of the consumer, exact under drift.
 
+This is the I/O half: it sends requests, keeps the prefetch tasks, cancels, times, and
+applies what :class:`._pagestate.PageState` decides (the drift, cycle, echo and bound rules,
+argued there). How deep to prefetch is asked of a :class:`._pagedepth.Depth`.
+
 **Prefetch.** When page k arrives with ``has_more``, the request for page k+1 is scheduled
 and given one turn of the event loop (so it is on the wire) before the first item of page k
 is handed out; ``prefetch=N`` keeps up to N requests in flight, so at most N+1 pages are
@@ -8,45 +12,23 @@ exist, exact or estimated. A page past the real end (``has_more: false``) ends t
 normally and cancels every request for a later page at once: an estimate too high costs at
 most N requests. Errors of a later page surface when the consumer reaches it. Breaking out,
 ``aclose()``, cancellation or closing the client cancels what is in flight.
-
-**Drift.** Calls created during a newest-first listing shift every later item. Every page
-request is stamped on a logical clock when it is sent and when its answer lands. Two pages
-k, k+1 can only leave a gap between them when page k+1 was answered by the server *before*
-page k (out of order) with calls inserted in between. That needs page k+1 to have been sent
-before page k's answer landed, and an insert after page k+1 was sent; such an insert shows
-up as a shift (boundary duplicates, or an exact ``total`` that changed) between two earlier
-pages whose later answer landed after page k+1 was sent. So when the consumer reaches page
-k+1 with no overlap with what came before, sent before page k landed, and a shift seen
-since: page k+1 is fetched again (a fresh copy, which overlaps page k) and both copies are
-merged. With exact totals a page whose total is at least the previous page's needs no
-re-fetch (as many calls were inserted before its answer). With no drift nothing is fetched
-twice. ``stats`` counts shifts and re-fetches.
-
-Drift of a page or more between requests in flight together makes pages of only
-duplicates: they are skipped while they reach further into what was yielded, and the
-prefetch is halved (``stats.throttled``); a listing that stops reaching further, or a
-re-fetch that cannot catch up within :data:`CHASE` pages, ends with ``PaginationError``.
-
-What it cannot see: a call deleted during the listing moves later calls up by one, so a
-page-number listing can skip one; an exact ``total`` that shrank between two pages answered
-in order is counted (``stats.shrunk``), nothing more can be done. The checks against
-hostile pages (echoes, the id window) and what they miss are in :mod:`._pageguard`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import operator
+import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Hashable
+from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._errors import ClientClosedError, PaginationError, VocodeError
-from ._pageguard import WINDOW, Recent, check_echo
+from ._errors import ClientClosedError, VocodeError
+from ._pagedepth import Depth, FixedDepth, Waited
+from ._pagestate import Fill, PagerStats, PageState, Refetch, Take
 from .models._base import Page
 
 __all__ = ["AsyncPager", "PagerStats", "RawPage"]
@@ -54,10 +36,6 @@ __all__ = ["AsyncPager", "PagerStats", "RawPage"]
 T = TypeVar("T")
 CLOSED_MESSAGE = "vocode_async client closed"
 _REQUEST_IDS_KEPT = 1000
-STALLS = 2
-"""Pages of only duplicates skipped in a row (drift of a page or more) before giving up."""
-CHASE = 32
-"""Pages a re-fetch may walk forward to reach the stale copy it replaces."""
 
 
 def _closed_by_client(exc: BaseException) -> bool:
@@ -81,7 +59,7 @@ class RawPage(Generic[T]):
     The pager reads ``has_more`` and ``total`` from ``data`` to schedule the next request
     first, and decodes (the costly part) after: decoding stays off the critical path. A page
     that arrives while its consumer is busy is decoded at once (:meth:`page` keeps it).
-    ``sent`` and ``received`` are the pager's logical clock when it asked and got the answer.
+    :meth:`stamp` reads what :class:`._pagestate.Answer` needs from ``data``.
     """
 
     data: Any = attrs.field(repr=False)  # what a hostile server sent: never in a repr
@@ -89,8 +67,35 @@ class RawPage(Generic[T]):
     request_id: str | None = None
     _page: Page[T] | None = attrs.field(default=None, init=False, repr=False)
     _failed: VocodeError | None = attrs.field(default=None, init=False, repr=False)
+    number: int = attrs.field(default=0, init=False)
     sent: int = attrs.field(default=0, init=False)
     received: int = attrs.field(default=0, init=False)
+    echoed: int | None = attrs.field(default=None, init=False)
+    count: int = attrs.field(default=0, init=False)
+    has_more: bool = attrs.field(default=False, init=False)
+    total: int | None = attrs.field(default=None, init=False)
+    estimated: bool = attrs.field(default=True, init=False)
+    size: int | None = attrs.field(default=None, init=False)
+
+    def stamp(self, number: int, sent: int, received: int) -> RawPage[T]:
+        """Page ``number``, asked at ``sent`` and answered at ``received``: read its header."""
+        self.number, self.sent, self.received = number, sent, received
+        data = self.data
+        if isinstance(data, dict):
+            get = data.get
+            page, items, total, size = get("page"), get("items"), get("total"), get("size")
+            self.echoed = page if type(page) is int else None
+            self.count = len(items) if isinstance(items, list) else 0
+            self.has_more = get("has_more") is True
+            self.total = total if type(total) is int else None
+            self.estimated = get("total_is_estimated") is not False
+            self.size = size if type(size) is int else None
+        return self
+
+    @property
+    def items(self) -> Sequence[T]:
+        """The decoded items."""
+        return self.page().items
 
     def page(self) -> Page[T]:
         """The decoded page (decoded once; a page that failed fails alike every time)."""
@@ -104,85 +109,25 @@ class RawPage(Generic[T]):
                 raise
         return self._page
 
-    def has_more(self) -> bool:
-        return isinstance(self.data, dict) and self.data.get("has_more") is True
-
-    def exact_total(self) -> int | None:
-        data = self.data
-        if not isinstance(data, dict) or data.get("total_is_estimated") is not False:
-            return None
-        total = data.get("total")
-        return total if type(total) is int else None
-
-    def last_page(self) -> int | None:
-        """The last page ``total`` (exact or estimated) says exists, if the page says so."""
-        data = self.data
-        if not isinstance(data, dict):
-            return None
-        total, size = data.get("total"), data.get("size")
-        if type(total) is not int or type(size) is not int or size < 1:
-            return None
-        return math.ceil(total / size)
-
 
 Fetch = Callable[[int], Coroutine[Any, Any, RawPage[T]]]
 Spawn = Callable[[Coroutine[Any, Any, RawPage[T]]], "asyncio.Task[RawPage[T]]"]
 
 
 @attrs.define
-class PagerStats:
-    """What a listing did.
-
-    ``pages`` accepted, ``items`` yielded, ``requests`` sent (retries aside), ``dropped``
-    boundary duplicates, ``shifts`` pages that revealed calls inserted since an earlier
-    page, ``refetched`` pages fetched again because such a shift could have hidden a call,
-    ``cancelled`` requests for pages past the end, ``shrunk`` calls an exact total lost
-    between two pages answered in order (deletions: each may have hidden a call),
-    ``throttled`` times the prefetch was halved because drift outran the pages in flight.
-    """
-
-    pages: int = 0
-    items: int = 0
-    requests: int = 0
-    dropped: int = 0
-    shifts: int = 0
-    refetched: int = 0
-    cancelled: int = 0
-    shrunk: int = 0
-    throttled: int = 0
-
-
-@attrs.define
 class _Flight:
-    """State shared with the fetch tasks (which must not hold the pager: a pager dropped
-    after ``break`` is collected, and so cancels them)."""
+    """What the fetch tasks share (they must not hold the pager: a pager dropped after
+    ``break`` is collected, and so cancels them)."""
 
-    stats: PagerStats
-    size: int | None
+    state: PageState[RawPage[Any]]
     waiting: int | None = None  # the page the consumer is waiting for
-    clock: int = 0
-    end: int | None = None  # the lowest page that answered has_more: false
     tasks: dict[int, asyncio.Task[Any]] = attrs.field(factory=dict)
 
-    def tick(self) -> int:
-        self.clock += 1
-        return self.clock
-
-    def ended(self, number: int) -> None:
-        """Page ``number`` is past the end: cancel every request for a later page now."""
-        if self.end is None or number < self.end:
-            self.end = number
+    def cut(self, after: int) -> None:
+        """Page ``after`` is past the end: cancel every request for a later page now."""
         for later, task in self.tasks.items():
-            if later > number and not task.done() and task.cancel():
-                self.stats.cancelled += 1
-
-
-@attrs.frozen
-class _Edge:
-    """Where the listing got to: the answer that holds the last accepted item."""
-
-    received: int
-    total: int | None
+            if later > after and not task.done() and task.cancel():
+                self.state.stats.cancelled += 1
 
 
 def _positive(name: str, value: int | None) -> None:
@@ -209,6 +154,7 @@ class AsyncPager(Generic[T]):
         max_items: int | None = None,
         max_pages: int | None = None,
         key: Callable[[T], Hashable] = operator.attrgetter("id"),
+        depth: Depth | None = None,
     ) -> None:
         if type(prefetch) is not int or prefetch < 0:
             raise ValueError(f"prefetch must be an integer >= 0, got {prefetch!r}")
@@ -219,30 +165,25 @@ class AsyncPager(Generic[T]):
         _positive("max_pages", max_pages)
         self._fetch = fetch
         self._spawn = spawn
-        self._prefetch = prefetch
         self._start_page = start_page
-        self._size = size
-        self._max_items = max_items
-        self._last_allowed = None if max_pages is None else start_page + max_pages - 1
-        self._key = key
+        self._depth = FixedDepth(prefetch) if depth is None else depth
+        self._state: PageState[RawPage[Any]] = PageState(
+            self._depth,
+            start_page=start_page,
+            size=size,
+            max_items=max_items,
+            max_pages=max_pages,
+            key=key,
+        )
+        self._flight = _Flight(self._state)
         self._pending: deque[tuple[int, asyncio.Task[RawPage[T]]]] = deque()
-        self._next_page = start_page
-        self._last_page: int | None = None  # from total, exact or estimated
-        self._more = True  # the last page accepted said has_more
         self._done = False
         self._items: list[T] = []
         self._index = 0
-        self._taken = 0  # items accepted so far (max_items counts these)
-        self._recent = Recent(max(WINDOW, 2 * prefetch + 2))
-        self._edge: _Edge | None = None
-        self._shifted_at = 0  # the clock when the latest shift landed (0: none seen)
-        self._stalls = 0  # pages of only duplicates since the last new item, not catching up
-        self._reach = 0  # how far into what was yielded those pages reached
-        self.stats = PagerStats()
+        self.stats = self._state.stats
         """What the listing did so far (see :class:`PagerStats`)."""
         self.request_ids: dict[int, str | None] = {}
         """The request id of each page accepted, by page number (the latest 1,000 pages)."""
-        self._flight = _Flight(self.stats, size)
         self.resume_page = start_page
         """The page a new listing (``start_page=``) should start from to continue."""
 
@@ -272,7 +213,7 @@ class AsyncPager(Generic[T]):
 
     async def _first(self) -> Page[T]:
         raw = await self._fetch(self._start_page)
-        check_echo(raw.data, number=self._start_page, size=self._size)
+        self._state.check(raw.stamp(self._start_page, 0, 0))
         return raw.page()
 
     async def __aenter__(self) -> AsyncPager[T]:
@@ -303,7 +244,7 @@ class AsyncPager(Generic[T]):
         if self._done:
             return None
         try:
-            while self._more:  # False at the end, or when a bound is reached
+            while self._state.more:  # False at the end, or when a bound is reached
                 page = await self._step()
                 if page is not None:
                     return page
@@ -322,66 +263,41 @@ class AsyncPager(Generic[T]):
 
     async def _step(self) -> Page[T] | None:
         """Take the next page (re-fetched if a gap is possible); None if drift emptied it."""
-        if not self._pending:
-            self._schedule()
-        number, task = self._pending.popleft()
-        self.resume_page = number
-        self._flight.waiting = number
+        state, flight, pending = self._state, self._flight, self._pending
+        number = state.next_request()
+        if number is not None:
+            self._schedule(number)
+        number, task = pending.popleft()
+        self.resume_page = flight.waiting = number
+        started = time.perf_counter()
         raw = await task
-        self._flight.waiting = None
-        chunk, edge = [raw], raw
-        if self._gap_possible(raw):
-            chunk, edge = await self._refetch(number, raw)
-        self._more = edge.has_more()
-        last = edge.last_page()
-        if last is not None:
-            self._last_page = max(number, last)
-        self._fill(number)
-        if self._pending:
+        flight.waiting = None
+        self._depth.observe(Waited(number, time.perf_counter() - started))
+        decision = state.reached(raw)
+        while isinstance(decision, Refetch):
+            decision = state.refetched(await _prepare(self._fetch, decision.page, flight))
+        self._apply(state.fill(decision))
+        if pending:
             await asyncio.sleep(0)  # let the prefetch write its request before we decode
-        return self._accept(number, chunk, edge)
+        self._note_request_id(number, decision.copies[-1].request_id)
+        take = state.take(decision)
+        if not isinstance(take, Take):
+            return None  # only duplicates, explained by drift
+        page: Page[T] = decision.edge.page()
+        if not take.whole:
+            page = attrs.evolve(page, items=take.items)
+        return page
 
-    def _gap_possible(self, raw: RawPage[T]) -> bool:
-        """Could calls lie between the last accepted page and ``raw``, unseen by both?"""
-        edge = self._edge
-        if edge is None or edge.received < raw.sent or self._shifted_at <= raw.sent:
-            return False  # answered in order, or no shift seen since it was sent
-        total = raw.exact_total()
-        if total is not None and edge.total is not None and total >= edge.total:
-            return False  # as many calls inserted before its answer as before the edge's
-        key, index = self._key, self._recent.index
-        return not any(key(item) in index for item in raw.page().items)
-
-    async def _refetch(self, number: int, old: RawPage[T]) -> tuple[list[RawPage[T]], RawPage[T]]:
-        """Fetch page ``number`` again (and on, if calls were inserted by the page) until
-        the fresh copies reach the stale one; return the chunk to merge and its edge."""
-        key = self._key
-        old_keys = {key(item) for item in old.page().items}
-        chunk: list[RawPage[T]] = []
-        for page in range(number, number + CHASE):
-            if page > number:
-                self._throttle()  # a page or more inserted since it was sent: fewer ahead
-            fresh = await _prepare(self._fetch, page, self._flight)
-            self.stats.refetched += 1
-            chunk.append(fresh)
-            if not old_keys:  # the stale copy was an empty end: the fresh one decides
-                return chunk, fresh
-            if any(key(item) in old_keys for item in fresh.page().items):
-                return [*chunk, old], old
-            if not fresh.has_more():
-                return [*chunk, old], fresh
-        raise PaginationError(
-            f"more than {CHASE} pages of calls were inserted while page {number} was "
-            "listed; the listing cannot keep up",
-            page=number,
-        )
-
-    def _throttle(self) -> None:
-        """Drift of a page or more between requests in flight together: halve the prefetch,
-        so pages are answered closer together (at 1 they are answered in order)."""
-        if self._prefetch > 1:
-            self._prefetch //= 2
-            self.stats.throttled += 1
+    def _apply(self, fill: Fill) -> None:
+        """Drop the requests ``fill`` gives up, send the ones it asks for."""
+        pending = self._pending
+        if fill.drop_after is not None:
+            while pending and pending[-1][0] > fill.drop_after:
+                cancelled = _drop(pending.pop()[1])
+                if fill.past_end:
+                    self.stats.cancelled += cancelled
+        for number in fill.send:
+            self._schedule(number)
 
     def _note_request_id(self, number: int, request_id: str | None) -> None:
         ids = self.request_ids
@@ -390,149 +306,7 @@ class AsyncPager(Generic[T]):
         if len(ids) > _REQUEST_IDS_KEPT:  # bounded: a million calls keep flat memory
             del ids[next(iter(ids))]
 
-    def _accept(self, number: int, chunk: list[RawPage[T]], edge: RawPage[T]) -> Page[T] | None:
-        """Drop duplicates, check progress, and learn what the page says about drift.
-
-        None: the page brought only duplicates and is skipped (see :meth:`_stall`).
-        """
-        self.stats.pages += 1
-        self._note_request_id(number, chunk[-1].request_id)
-        recent = self._recent
-        fresh, keys, total, seq = self._admit(chunk)
-        before = self._edge
-        self._learn(chunk, edge, total - len(fresh))
-        if edge.has_more() and not fresh:
-            self._stall(number, chunk, before, total)  # raises unless drift explains it
-            return None
-        self._stalls = self._reach = 0
-        if self._max_items is not None and self._taken + len(fresh) >= self._max_items:
-            del fresh[self._max_items - self._taken :], keys[len(fresh) :]
-            self._more = False
-        elif self._last_allowed is not None and number >= self._last_allowed:
-            self._more = False
-        self._taken += len(fresh)
-        recent.commit(keys, seq)
-        page = edge.page()
-        if len(chunk) > 1 or len(fresh) != total:
-            page = attrs.evolve(page, items=tuple(fresh))
-        return page
-
-    def _admit(self, chunk: list[RawPage[T]]) -> tuple[list[T], list[Hashable], int, int]:
-        """Put the chunk's new ids in the window: (new items, their ids, items, last position).
-
-        The usual page (one copy, nothing seen, no id twice) takes C-level set operations; a
-        page with duplicates goes item by item (``setdefault``: one dict operation an id).
-        """
-        key, index, seq = self._key, self._recent.index, self._recent.seq
-        if len(chunk) == 1:
-            items = chunk[0].page().items
-            keys = list(map(key, items))
-            if index.keys().isdisjoint(keys):
-                size = len(index)
-                index.update(zip(keys, range(seq + 1, seq + 1 + len(keys)), strict=True))
-                if len(index) - size == len(keys):
-                    return list(items), keys, len(keys), seq + len(keys)
-                for k in keys:  # an id twice within the page: undo, go the slow way
-                    index.pop(k, None)
-        fresh: list[T] = []
-        keys = []
-        total = 0
-        for raw in chunk:
-            for item in raw.page().items:
-                seq += 1
-                k = key(item)
-                if index.setdefault(k, seq) == seq:  # new: now in the window
-                    keys.append(k)
-                    fresh.append(item)
-                else:
-                    self._recent.touch(k)
-            total += len(raw.page().items)
-        return fresh, keys, total, seq
-
-    def _stall(
-        self, number: int, chunk: list[RawPage[T]], before: _Edge | None, total: int
-    ) -> None:
-        """A page with has_more and nothing new: skip it, or raise.
-
-        Only duplicates is what calls inserted by the page or more between two requests look
-        like, and what a cycle looks like. While such pages reach further into what was
-        yielded (catching up with drift) they are skipped, and up to :data:`STALLS` that do
-        not; then it is an error. An empty page, or one answered after the previous one with
-        an exact total that did not grow (so nothing was inserted), is an error at once.
-        """
-        key = self._key
-        reach = self._recent.reach(key(item) for raw in chunk for item in raw.page().items)
-        now = self._edge.total if self._edge is not None else None
-        inserted = (  # could calls inserted since the previous page explain it?
-            before is None
-            or before.total is None
-            or now is None
-            or before.received >= chunk[0].sent  # answered out of order: cannot tell
-            or now > before.total
-        )
-        if total and inserted and (reach > self._reach or self._stalls < STALLS):
-            self._stalls += reach <= self._reach
-            self._reach = max(self._reach, reach)
-            self._throttle()
-            return
-        what = "no items" if not total else "only items already yielded"
-        raise PaginationError(
-            f"page {number} says has_more but has {what}; stopping instead of looping",
-            page=number,
-        )
-
-    def _learn(self, chunk: list[RawPage[T]], edge: RawPage[T], dropped: int) -> None:
-        """Record shifts (duplicates, a changed exact total) on the logical clock."""
-        landed = max(raw.received for raw in chunk)
-        before, total = self._edge, edge.exact_total()
-        if dropped:
-            self.stats.dropped += dropped
-            self.stats.shifts += 1
-            self._shifted_at = landed
-        elif before is not None and before.total is not None and total is not None:
-            if total != before.total:
-                self.stats.shifts += 1
-                self._shifted_at = landed
-            if total < before.total and before.received < chunk[0].sent:
-                self.stats.shrunk += before.total - total
-        # The next page starts at or before this one's end (if answered after it), even
-        # when that end lies among what was already yielded.
-        self._edge = _Edge(edge.received, total)
-
-    def _fill(self, current: int) -> None:
-        """Keep up to ``prefetch`` requests in flight, for pages the listing expects."""
-        flight = self._flight
-        if not self._more:
-            for _, task in self._pending:  # speculative pages past the real end
-                self.stats.cancelled += _drop(task)
-            self._pending.clear()
-            return
-        if flight.end is not None and flight.end <= current:
-            self._uncut(flight.end)  # an end seen early was overtaken by drift: go on
-        bound = current + 1
-        if self._last_page is not None:
-            bound = max(bound, self._last_page)
-        if flight.end is not None:
-            bound = min(bound, flight.end)
-        if self._last_allowed is not None:
-            bound = min(bound, self._last_allowed)
-        if self._max_items is not None and self._size is not None:
-            needed = math.ceil((self._max_items - self._taken) / self._size)
-            bound = min(bound, current + needed - 1)
-        while len(self._pending) < self._prefetch and self._next_page <= bound:
-            self._schedule()
-
-    def _uncut(self, end: int) -> None:
-        """Drop the pages cancelled after ``end`` and request them again from the first."""
-        self._flight.end = None
-        while self._pending and self._pending[-1][0] > end:
-            number, task = self._pending.pop()
-            _drop(task)
-            self._next_page = number
-
-    def _schedule(self) -> None:
-        number = self._next_page
-        self._next_page += 1
+    def _schedule(self, number: int) -> None:
         task = self._spawn(_prepare(self._fetch, number, self._flight))
         tasks = self._flight.tasks
         tasks[number] = task
@@ -550,15 +324,14 @@ async def _prepare(fetch: Fetch[T], number: int, flight: _Flight) -> RawPage[T]:
     """Fetch a page, stamp it, check its echoes; decode it now if the consumer is busy.
 
     When the consumer waits for this very page, decoding is left until the next request has
-    been sent (see ``AsyncPager._advance``); a decode error is left to surface there too.
+    been sent (see ``AsyncPager._step``); a decode error is left to surface there too.
     """
-    flight.stats.requests += 1
-    sent = flight.tick()
-    raw = await fetch(number)
-    raw.sent, raw.received = sent, flight.tick()
-    check_echo(raw.data, number=number, size=flight.size)
-    if not raw.has_more():
-        flight.ended(number)
+    state = flight.state
+    sent = state.send()
+    raw = (await fetch(number)).stamp(number, sent, state.tick())
+    cut = state.landed(raw)
+    if cut is not None:
+        flight.cut(cut.after)
     if flight.waiting != number:
         with contextlib.suppress(Exception):
             raw.page()

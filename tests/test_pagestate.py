@@ -1,0 +1,561 @@
+"""Issue 22: every pager rule as a table: stamped pages in, decisions out; no server, no clock.
+
+A row lists the pages the consumer reaches, in order (fresh copies right after the page they
+replace; ``early(p)`` lands a page before the ones listed after it). Items are ints, their own
+ids. ``at=(sent, received)`` stamps a page on the machine's clock; a row without stamps is
+answered in order. The loopback tests (tests/test_pager*.py) prove the driver applies these.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+import pytest
+
+from vocode_async import PaginationError
+from vocode_async._pagedepth import Depth, FixedDepth, Waited
+from vocode_async._pagestate import CHASE, Fill, PageState, Refetch, Skip
+
+
+@attrs.frozen
+class Stamped:
+    """A page as the machine reads it (what ``RawPage.stamp`` reads from the JSON)."""
+
+    number: int
+    items: tuple[int, ...]
+    sent: int = 0
+    received: int = 0
+    has_more: bool = True
+    total: int | None = None
+    estimated: bool = True
+    size: int | None = None
+    echoed: int | None = None
+    count: int = attrs.field(default=attrs.Factory(lambda self: len(self.items), takes_self=True))
+
+
+@attrs.frozen
+class Early:
+    page: Stamped
+
+
+def page(
+    number: int,
+    ids: Iterable[int],
+    at: tuple[int, int] = (0, 0),
+    *,
+    more: bool = True,
+    total: int | None = None,
+    exact: bool = False,
+    size: int | None = None,
+    **extra: Any,
+) -> Stamped:
+    sent, received = at
+    return Stamped(number, tuple(ids), sent, received, more, total, not exact, size, **extra)
+
+
+def early(answer: Stamped) -> Early:
+    return Early(answer)
+
+
+def ids(first: int, last: int) -> range:
+    return range(first, last + 1)
+
+
+def show(items: Sequence[int]) -> str:
+    """1 2 3 5 -> '1-3 5'."""
+    if not items:
+        return "none"
+    runs: list[list[int]] = []
+    for item in items:
+        if runs and item == runs[-1][-1] + 1:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return " ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
+def show_fill(fill: Fill) -> list[str]:
+    out = []
+    if fill.drop_after is not None:
+        out.append(f"{'cancel' if fill.past_end else 'drop'} >{fill.drop_after}")
+    if fill.send:
+        first, last = fill.send[0], fill.send[-1]
+        out.append(f"ask {first}" if first == last else f"ask {first}-{last}")
+    return out
+
+
+def run(
+    pages: Sequence[Stamped | Early],
+    *,
+    depth: int | Depth = 1,
+    asks: bool = False,
+    **config: Any,
+) -> tuple[list[str], PageState[Stamped]]:
+    """Drive the machine as ``AsyncPager`` does, synchronously; the decisions as text
+    (``asks``: the requests and cancellations too)."""
+    depths = FixedDepth(depth) if isinstance(depth, int) else depth
+    state: PageState[Stamped] = PageState(depths, key=lambda i: i, **config)
+    out: list[str] = []
+    feed, landed = deque(pages), {}
+    clock = itertools.count(1)
+
+    def arrive(answer: Stamped | Early) -> Stamped:
+        assert isinstance(answer, Stamped)
+        if not answer.sent:  # answered in order
+            answer = attrs.evolve(answer, sent=next(clock), received=next(clock))
+        cut = state.landed(answer)
+        if cut is not None and asks:
+            out.append(f"cut >{cut.after}")
+        return answer
+
+    try:
+        while state.more:
+            asked = state.next_request()
+            if asked is not None and asks:
+                out.append(f"ask {asked}")
+            while feed and isinstance(feed[0], Early):
+                answer = arrive(feed.popleft().page)  # type: ignore[union-attr]
+                landed[answer.number] = answer
+            number = state.in_flight[0]
+            if number not in landed and not feed:
+                break
+            reached = landed.pop(number) if number in landed else arrive(feed.popleft())
+            decision = state.reached(reached)
+            while isinstance(decision, Refetch):
+                out.append(f"refetch {decision.page}")
+                decision = state.refetched(arrive(feed.popleft()))
+            fill = state.fill(decision)
+            if asks:
+                out += show_fill(fill)
+            taken = state.take(decision)
+            if isinstance(taken, Skip):
+                out.append(f"skip {taken.page}")
+            else:
+                stop = f" ({taken.stop})" if taken.stop else ""
+                out.append(f"take {taken.page}: {show(taken.items)}{stop}")
+    except PaginationError as error:
+        out.append(f"error {error.page}: {error}")
+    return out, state
+
+
+def check(got: list[str], expect: list[str]) -> None:
+    """Equal, except that an expected error is a prefix of its message."""
+    assert len(got) == len(expect), got
+    for line, want in zip(got, expect, strict=True):
+        assert line.startswith(want) if want.startswith("error") else line == want, got
+
+
+@attrs.frozen
+class Row:
+    name: str
+    pages: list[Stamped | Early]
+    expect: list[str]
+    stats: dict[str, int] = attrs.Factory(dict)
+    config: dict[str, Any] = attrs.Factory(dict)
+
+
+# Newest first: calls 1, 2, 3, ... as listed before any insert; 101, 102, ... inserted
+# during the listing (newer, so at the head: every older call moves down).
+DRIFT = [
+    Row(
+        "in order: boundary duplicates dropped, a shift counted, nothing fetched again",
+        [
+            page(1, ids(1, 5), (1, 2)),
+            page(2, [4, 5, 6, 7, 8], (3, 4)),
+            page(3, ids(9, 13), (5, 6), more=False),
+        ],
+        ["take 1: 1-5", "take 2: 6-8", "take 3: 9-13 (end)"],
+        {"dropped": 2, "shifts": 1, "refetched": 0},
+    ),
+    Row(
+        "answered out of order, no shift seen since it was sent: kept",
+        [page(1, ids(1, 5), (1, 2)), page(2, ids(6, 10), (3, 6)), page(3, ids(11, 15), (4, 5))],
+        ["take 1: 1-5", "take 2: 6-10", "take 3: 11-15"],
+        {"shifts": 0, "refetched": 0},
+    ),
+    Row(
+        # Page 3 lands (5) before two inserts, page 2 after them (6): 9 and 10 fall between.
+        "sent before the last page landed, a shift since, no overlap: fetched again",
+        [
+            page(1, ids(1, 5), (1, 2)),
+            page(2, [4, 5, 6, 7, 8], (3, 6)),
+            page(3, ids(11, 15), (4, 5)),
+            page(3, ids(9, 13), (7, 8)),  # the fresh copy overlaps the stale one
+        ],
+        ["take 1: 1-5", "take 2: 6-8", "refetch 3", "take 3: 9-15"],
+        {"refetched": 1, "dropped": 5, "shifts": 2},
+    ),
+    Row(
+        "the same with exact totals: the stale page's total is behind, fetched again",
+        [
+            page(1, ids(1, 5), (1, 2), total=15, exact=True),
+            page(2, [4, 5, 6, 7, 8], (3, 6), total=17, exact=True),
+            page(3, ids(11, 15), (4, 5), total=15, exact=True),
+            page(3, ids(9, 13), (7, 8), total=17, exact=True),
+        ],
+        ["take 1: 1-5", "take 2: 6-8", "refetch 3", "take 3: 9-15"],
+        {"refetched": 1},
+    ),
+    Row(
+        "an exact total that kept up (the inserts landed before its answer): kept",
+        [
+            page(1, ids(1, 5), (1, 2), total=15, exact=True),
+            page(2, [4, 5, 6, 7, 8], (3, 6), total=17, exact=True),
+            page(3, ids(9, 13), (4, 5), total=17, exact=True),
+        ],
+        ["take 1: 1-5", "take 2: 6-8", "take 3: 9-13"],
+        {"refetched": 0},
+    ),
+    Row(
+        "out of order after a shift, but overlapping what came before: kept",
+        [page(1, ids(1, 5), (1, 2)), page(2, [4, 5, 6, 7, 8], (3, 6)), page(3, ids(8, 12), (4, 5))],
+        ["take 1: 1-5", "take 2: 6-8", "take 3: 9-12"],
+        {"refetched": 0},
+    ),
+    Row(
+        # Seven inserts: the fresh page 3 (4-8) is a page short of the stale one (11-15).
+        "a page or more inserted: the re-fetch walks on to the stale copy, the depth halved",
+        [
+            page(1, ids(1, 5), (1, 2)),
+            page(2, [102, 101, 1, 2, 3], (3, 6)),
+            page(3, ids(11, 15), (4, 5)),
+            page(3, ids(4, 8), (7, 8)),
+            page(4, ids(9, 13), (9, 10)),
+        ],
+        ["take 1: 1-5", "take 2: 102 101", "refetch 3", "refetch 4", "take 3: 6-15"],
+        {"refetched": 2, "throttled": 1},
+        {"depth": 4},
+    ),
+    Row(
+        f"a re-fetch that cannot reach the stale copy within CHASE={CHASE} pages: an error",
+        [
+            page(1, ids(1, 5), (1, 2)),
+            page(2, [4, 5, 6, 7, 8], (3, 6)),
+            page(3, ids(11, 15), (4, 5)),
+            *[
+                page(3 + n, ids(1000 * n + 1000, 1000 * n + 1004), (7 + n, 8 + n))
+                for n in range(CHASE)
+            ],
+        ],
+        [
+            "take 1: 1-5",
+            "take 2: 6-8",
+            *[f"refetch {3 + n}" for n in range(CHASE)],
+            "error 3: more than 32 pages of calls were inserted while page 3 was listed",
+        ],
+        {"refetched": CHASE},
+    ),
+    Row(
+        "an empty end answered before the inserts: the fresh copy decides",
+        [
+            page(1, ids(1, 5), (1, 2)),
+            page(2, [4, 5, 6, 7, 8], (3, 6)),
+            page(3, [], (4, 5), more=False),
+            page(3, ids(9, 10), (7, 8), more=False),
+        ],
+        ["take 1: 1-5", "take 2: 6-8", "refetch 3", "take 3: 9-10 (end)"],
+    ),
+    Row(
+        "the fresh copies end before they reach the stale one: merged, the fresh end counts",
+        [
+            page(1, ids(1, 5), (1, 2)),
+            page(2, [4, 5, 6, 7, 8], (3, 6)),
+            page(3, ids(11, 15), (4, 5)),
+            page(3, [9, 10], (7, 8), more=False),
+        ],
+        ["take 1: 1-5", "take 2: 6-8", "refetch 3", "take 3: 9-15 (end)"],
+    ),
+    Row(
+        "an exact total that shrank between pages answered in order: counted (a deletion)",
+        [
+            page(1, ids(1, 5), total=10, exact=True),
+            page(2, ids(7, 10), total=9, exact=True, more=False),
+        ],
+        ["take 1: 1-5", "take 2: 7-10 (end)"],
+        {"shrunk": 1, "shifts": 1},
+    ),
+    Row(
+        "a total that shrank between pages answered out of order: not counted",
+        [
+            page(1, ids(1, 5), (1, 3), total=10, exact=True),
+            page(2, ids(7, 10), (2, 4), total=9, exact=True, more=False),
+        ],
+        ["take 1: 1-5", "take 2: 7-10 (end)"],
+        {"shrunk": 0, "shifts": 1},
+    ),
+]
+
+A, B = [1, 2], [3, 4]
+CYCLES = [
+    Row(
+        "an id twice within a page: yielded once",
+        [page(1, [1, 2, 1, 3, 2]), page(2, [4, 5], more=False)],
+        ["take 1: 1-3", "take 2: 4-5 (end)"],
+        {"dropped": 2},
+    ),
+    Row(
+        "a b a b, estimated: skipped while reaching further, then STALLS more, then an error",
+        [page(n, A if n % 2 else B) for n in range(1, 10)],
+        [
+            "take 1: 1-2",
+            "take 2: 3-4",
+            "skip 3",
+            "skip 4",
+            "skip 5",
+            "skip 6",
+            "error 7: page 7 says has_more but has only items already yielded",
+        ],
+        {"throttled": 0},
+    ),
+    Row(
+        "a b a b, an exact total that did not grow, answered in order: an error at once",
+        [page(n, A if n % 2 else B, total=100, exact=True) for n in range(1, 5)],
+        ["take 1: 1-2", "take 2: 3-4", "error 3: page 3 says has_more but has only items"],
+    ),
+    Row(
+        "the same answered out of order: calls inserted could explain it, skipped",
+        [
+            page(1, A, (1, 2), total=100, exact=True),
+            page(2, B, (3, 6), total=100, exact=True),
+            page(3, A, (4, 7), total=100, exact=True),
+        ],
+        ["take 1: 1-2", "take 2: 3-4", "skip 3"],
+    ),
+    Row(
+        "an exact total that grew explains a page of duplicates: skipped, the depth halved",
+        [
+            page(1, A, total=100, exact=True),
+            page(2, A, total=102, exact=True),
+            page(3, B, more=False),
+        ],
+        ["take 1: 1-2", "skip 2", "take 3: 3-4 (end)"],
+        {"throttled": 1},
+        {"depth": 2},
+    ),
+    Row(
+        "an empty page that says has_more: an error at once",
+        [page(1, A), page(2, [])],
+        ["take 1: 1-2", "error 2: page 2 says has_more but has no items"],
+    ),
+    Row(
+        "page 3 answers page 1 again (exact total): an error",
+        [
+            page(n, [2 * (n if n != 3 else 1) - 1, 2 * (n if n != 3 else 1)], total=100, exact=True)
+            for n in (1, 2, 3)
+        ],
+        ["take 1: 1-2", "take 2: 3-4", "error 3: page 3 says has_more but has only items already"],
+    ),
+    Row(
+        "an empty last page ends the listing",
+        [page(1, A), page(2, [], more=False)],
+        ["take 1: 1-2", "take 2: none (end)"],
+    ),
+]
+
+BOUNDS = [
+    Row(
+        "prefetch 0: one page asked at a time, when reached",
+        [page(1, A), page(2, B, more=False)],
+        ["ask 1", "take 1: 1-2", "ask 2", "cut >2", "cancel >2", "take 2: 3-4 (end)"],
+        config={"depth": 0},
+    ),
+    Row(
+        "without a total: one page ahead whatever the depth",
+        [page(1, A), page(2, B), page(3, [5], more=False)],
+        [
+            "ask 1",
+            "ask 2",
+            "take 1: 1-2",
+            "ask 3",
+            "take 2: 3-4",
+            "cut >3",
+            "cancel >3",
+            "take 3: 5 (end)",
+        ],
+        config={"depth": 4},
+    ),
+    Row(
+        "an estimated total fans out as far as it says pages exist, up to the depth",
+        [page(n, [2 * n - 1, 2 * n], total=7, size=2) for n in (1, 2, 3)],
+        ["ask 1", "ask 2-4", "take 1: 1-2", "take 2: 3-4", "take 3: 5-6"],
+        config={"depth": 3},
+    ),
+    Row(
+        "max_items: only the pages it needs, the last one cut at the count",
+        [page(n, ids(100 * n - 99, 100 * n), total=10**6, size=100) for n in (1, 2, 3)],
+        ["ask 1", "ask 2-3", "take 1: 1-100", "take 2: 101-200", "take 3: 201-250 (max_items)"],
+        config={"depth": 4, "size": 100, "max_items": 250},
+    ),
+    Row(
+        "max_pages counts from the start page, nothing past it is asked",
+        [page(n, [2 * n - 1, 2 * n], total=100, size=2) for n in (2, 3, 4)],
+        ["ask 2", "ask 3", "take 2: 3-4", "take 3: 5-6 (max_pages)"],
+        config={"depth": 4, "start_page": 2, "max_pages": 2},
+    ),
+    Row(
+        "the end cancels every request past it",
+        [page(1, A, total=20, size=2), page(2, B, total=20, size=2), page(3, [5], more=False)],
+        [
+            "ask 1",
+            "ask 2-4",
+            "take 1: 1-2",
+            "ask 5",
+            "take 2: 3-4",
+            "cut >3",
+            "cancel >3",
+            "take 3: 5 (end)",
+        ],
+        config={"depth": 3},
+    ),
+    Row(
+        # Page 3 lands first, empty: an end (pages 4, 5 cut). Three inserts, then page 2
+        # lands with has_more: page 3 is fetched again, and 4 on are asked again.
+        "an early end overtaken by drift: fetched again, the cut pages asked again",
+        [
+            page(1, [1, 2], (1, 2), total=20, size=2),
+            early(page(3, [], (4, 7), more=False)),
+            page(2, [101, 1], (3, 8), total=20, size=2),
+            page(3, [2, 3], (9, 10), total=20, size=2),
+        ],
+        [
+            "ask 1",
+            "ask 2-5",
+            "take 1: 1-2",
+            "cut >3",
+            "take 2: 101",
+            "refetch 3",
+            "drop >3",
+            "ask 4-7",
+            "take 3: 3",
+        ],
+        config={"depth": 4},
+    ),
+]
+
+
+def _run(row: Row, *, asks: bool = False) -> None:
+    config = dict(row.config)
+    depth = config.pop("depth", 1)
+    got, state = run(row.pages, depth=depth, asks=asks, **config)
+    check(got, row.expect)
+    stats = attrs.asdict(state.stats)
+    assert {k: stats[k] for k in row.stats} == row.stats
+
+
+@pytest.mark.parametrize("row", DRIFT, ids=lambda r: r.name)
+def test_drift(row: Row) -> None:
+    _run(row)
+
+
+@pytest.mark.parametrize("row", CYCLES, ids=lambda r: r.name)
+def test_duplicates_and_cycles(row: Row) -> None:
+    _run(row)
+
+
+@pytest.mark.parametrize("row", BOUNDS, ids=lambda r: r.name)
+def test_bounds_and_requests(row: Row) -> None:
+    _run(row, asks=True)
+
+
+@pytest.mark.parametrize(
+    ("answer", "size", "error"),
+    [
+        (page(2, A, echoed=2), 2, None),
+        (page(2, A, echoed=1), 2, "asked for page 2, the server answered page 1"),
+        (page(2, A, size=-1), 2, "page 2 has a negative size (-1)"),
+        (page(2, A, total=-5), 2, "page 2 has a negative total (-5)"),
+        (page(2, A, count=100), 50, "page 2 holds 100 items, more than the 50 asked for"),
+        (page(2, A, count=100), None, None),
+        (page(5, A, total=300, exact=True), 100, "page 5 has items or has_more, a whole page"),
+        (page(5, [], total=300, exact=True), 100, "page 5 has items or has_more, a whole page"),
+        (page(5, [], total=300, exact=True, more=False), 100, None),
+        (page(4, A, total=300, exact=True), 100, None),
+        (page(5, A, total=300), 100, None),  # an estimate may be wrong
+    ],
+)
+def test_echoes(answer: Stamped, size: int | None, error: str | None) -> None:
+    """Read before any decoding: a page that contradicts the request is refused."""
+    state: PageState[Stamped] = PageState(FixedDepth(1), size=size)
+    if error is None:
+        state.landed(answer)
+        return
+    with pytest.raises(PaginationError, match=re.escape(error)) as caught:
+        state.landed(answer)
+    assert caught.value.page == answer.number
+
+
+def test_a_page_past_the_end_cuts_the_later_requests() -> None:
+    state: PageState[Stamped] = PageState(FixedDepth(1))
+    assert state.landed(page(4, A)) is None
+    cut = state.landed(page(3, [], more=False))
+    assert cut is not None and cut.after == 3
+
+
+def test_a_short_cycle_with_one_new_id_a_page_never_repeats_an_id() -> None:
+    """Page n repeats all but one id of page (n-1)%3+1 and adds one: ids kept coming back
+    stay in the window instead of falling out and coming back as new."""
+    pages = [
+        page(n, [*range(4 * ((n - 1) % 3) + 1, 4 * ((n - 1) % 3) + 4), 1000 + n])
+        for n in range(1, 61)
+    ]
+    got, _ = run(pages)
+    runs = [run.split("-") for line in got for run in line.split(": ")[1].split()]
+    taken = [i for run in runs for i in range(int(run[0]), int(run[-1]) + 1)]
+    assert len(taken) == len(set(taken)) >= 60, got
+
+
+def test_a_cycle_longer_than_the_window_is_not_caught() -> None:
+    """Documented: ids older than the window come back as new; max_pages bounds it."""
+    pages = [page(n, [(n - 1) % 20 + 1]) for n in range(1, 31)]
+    got, state = run(pages, max_pages=30)
+    assert got[-1] == "take 30: 10 (max_pages)" and state.stats.dropped == 0
+
+
+def test_a_page_not_requested_is_refused() -> None:
+    state: PageState[Stamped] = PageState(FixedDepth(1))
+    assert state.next_request() == 1
+    with pytest.raises(RuntimeError, match="page 2 was not the next page requested"):
+        state.reached(page(2, A))
+    with pytest.raises(RuntimeError, match="no page is being fetched again"):
+        state.refetched(page(2, A))
+
+
+@attrs.define
+class Stepped:
+    """A depth that changes between fills (what an auto-depth controller would do)."""
+
+    steps: list[int]
+    seen: list[Waited] = attrs.Factory(list)
+
+    @property
+    def limit(self) -> int:
+        return max(self.steps)
+
+    def depth(self) -> int:
+        return self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+
+    def observe(self, event: Waited) -> None:
+        self.seen.append(event)
+
+
+def test_the_depth_is_asked_at_every_fill_and_drift_halves_what_it_says() -> None:
+    """The seam an auto-depth controller plugs into: asked at every fill, capped by drift."""
+    exact: dict[str, Any] = {"total": 40, "exact": True, "size": 2}
+    pages = [page(1, A, **exact), page(2, B, **exact), page(3, B, **{**exact, "total": 42})]
+    got, state = run([*pages, page(4, [5, 6], **exact)], depth=Stepped([1, 3, 4]), asks=True)
+    assert got == [
+        "ask 1",
+        "ask 2",  # depth 1
+        "take 1: 1-2",
+        "ask 3-5",  # depth 3
+        "take 2: 3-4",
+        "ask 6-7",  # depth 4
+        "skip 3",  # only duplicates, the total grew: drift, the depth halved to 2
+        "take 4: 5-6",  # 5, 6, 7 in flight: nothing more asked
+    ]
+    assert state.stats.throttled == 1
