@@ -60,3 +60,20 @@ def test_test_file_passes_under_pytest(source: str, tmp_path: Path) -> None:
     done = run_pytest(project(tmp_path, source))
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout and "skipped" not in done.stdout, done.stdout
+
+
+async def test_the_errors_guide_says_what_a_malformed_id_raises() -> None:
+    """``calls.get("not-a-uuid")`` is a 422 (as the real API answers, and the fake), not a
+    404: the guide quotes the error as the SDK words it and maps it to "not found" in code
+    that runs (a test file block)."""
+    from vocode_async import UnprocessableEntityError
+    from vocode_async.testing import FakeVocodeServer
+
+    async with FakeVocodeServer(api_key=KEY, calls=1) as server, server.client() as client:
+        with pytest.raises(UnprocessableEntityError) as caught:
+            await client.calls.get("not-a-uuid")
+    said = str(caught.value).split(": ", 1)[1]  # after "422 Unprocessable Entity from GET ..."
+    assert said == "query.id: Input should be a valid UUID"
+    page = (DOCS / "errors.md").read_text()
+    assert f"`{said}`" in page
+    assert any('"not-a-uuid"' in source for block_id, source in TESTS if "errors" in block_id)
