@@ -77,3 +77,39 @@ async def test_the_errors_guide_says_what_a_malformed_id_raises() -> None:
     page = (DOCS / "errors.md").read_text()
     assert f"`{said}`" in page
     assert any('"not-a-uuid"' in source for block_id, source in TESTS if "errors" in block_id)
+
+
+async def test_the_listing_guide_states_resume_page_and_cancelled_as_they_are() -> None:
+    """The numbers the guide gives for a finished listing's ``resume_page`` and for
+    ``stats.cancelled`` are what the pager does, over loopback against the fake."""
+    from vocode_async.testing import FakeVocodeServer
+
+    async def listed(calls: int, **kwargs: object) -> tuple[int, int, int, int]:
+        estimated = calls == 2345
+        async with (
+            FakeVocodeServer(api_key=KEY, calls=calls, estimated_totals=estimated) as server,
+            server.client() as client,
+        ):
+            pager = client.calls.list(size=100, **kwargs)  # type: ignore[arg-type]
+            async with pager:
+                async for _ in pager:
+                    pass
+            stats = pager.stats
+            return pager.resume_page, stats.cancelled, stats.requests - stats.pages, stats.items
+
+    assert await listed(250) == (3, 0, 0, 250)
+    assert await listed(250, max_items=150) == (2, 0, 0, 150)
+    assert await listed(0, start_page=1) == (1, 0, 0, 0)
+    resume_page, cancelled, sent_past_the_end, items = await listed(2345, prefetch=4)
+    assert (resume_page, items) == (24, 2345)  # timing decides how many were sent: <= 4
+    assert cancelled > 0 and sent_past_the_end <= min(cancelled, 4), (cancelled, sent_past_the_end)
+    page = " ".join((DOCS / "listing.md").read_text().split())
+    for said in (
+        "**Once a listing has finished** it is the number of the last page read",
+        "(3 for 250 calls at `size=100`)",
+        "(2 for `max_items=150`)",
+        "`start_page` when there was nothing to list",
+        "`stats.cancelled` counts the page requests",
+        "at most `prefetch` requests sent",
+    ):
+        assert said in page, said
