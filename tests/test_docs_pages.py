@@ -113,3 +113,52 @@ async def test_the_listing_guide_states_resume_page_and_cancelled_as_they_are() 
         "at most `prefetch` requests sent",
     ):
         assert said in page, said
+
+
+CODE = re.compile(r"^```[a-z]+\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+FITS = 88  # characters of a code line the theme shows at a 1280 px wide window, unscrolled
+
+
+def test_code_lines_fit_the_page() -> None:
+    """A code line longer than the column is cut on the page (it scrolls, unseen)."""
+    long = [
+        f"{page.relative_to(DOCS)}: {line.strip()[:60]}"
+        for page in sorted(DOCS.rglob("*.md"))
+        for match in CODE.finditer(page.read_text())
+        for line in match.group(1).splitlines()
+        if len(line) > FITS
+    ]
+    assert not long, long
+
+
+async def test_the_pager_reference_gives_every_attribute_a_type() -> None:
+    """autodoc shows a type only for an annotated ``self.x: T = ...``; the others need an
+    ``attribute`` with ``:type:`` on the page (``stats`` and ``resume_page`` had none)."""
+    import vocode_async._pagination as pagination
+    from vocode_async.testing import FakeVocodeServer
+
+    async with FakeVocodeServer(api_key=KEY, calls=1) as server, server.client() as client:
+        pager = client.calls.list()
+        public = sorted(name for name in vars(pager) if not name.startswith("_"))
+    source = Path(pagination.__file__).read_text()
+    page = (DOCS / "reference" / "pager.md").read_text()
+    untyped = [
+        name
+        for name in public
+        if not re.search(rf"^\s+self\.{name}: ", source, re.MULTILINE)
+        and not re.search(rf"\.\. attribute:: {name}\n\s+:type: \S", page)
+    ]
+    assert public and not untyped, untyped
+
+
+def test_the_home_page_links_every_row_and_lists_the_reference_once() -> None:
+    """Every row of "Where to go" is a link to a page that exists; the reference pages are
+    reached through it (and the sidebar), not repeated as a list below the table."""
+    text = (DOCS / "index.md").read_text()
+    table = text.split("## Where to go", 1)[1].split("```", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    targets = [re.fullmatch(r".*\| \[[^]]+\]\(([^)]+)\) \|", row) for row in rows[1:]]
+    assert all(targets) and len(targets) >= 8, rows
+    assert all((DOCS / t.group(1)).is_file() for t in targets if t), targets
+    toctrees = re.findall(r"^```\{toctree\}\n(.*?)^```$", text, re.DOTALL | re.MULTILINE)
+    assert toctrees and all(":hidden:" in tree for tree in toctrees), toctrees

@@ -130,7 +130,7 @@ def test_the_reconcile_example_reads_one_page_when_the_call_was_not_placed(
     assert len(lists) == 1, f"{len(lists)} listing requests, the last {lists[-1].query}"
     (listing,) = re.findall(r"client\.calls\.list\([^)]*\)", source)
     guide = (README.parent / "docs" / "retries.md").read_text()
-    assert " ".join(listing.split()) in " ".join(guide.split()), listing
+    assert "".join(listing.split()) in "".join(guide.split()), listing
 
 
 FIXTURE_TESTS = """
