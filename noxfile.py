@@ -4,6 +4,7 @@ sdist and wheel, checked and installed), `demo`, `bench`."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tempfile
@@ -52,11 +53,13 @@ def bench(session: nox.Session) -> None:
 DOCS_OUT = Path("build/docs")
 
 
-@nox.session
+@nox.session(reuse_venv=True)
 def docs(session: nox.Session) -> None:
     """The reference and guides as static HTML in build/docs/html (any warning fails), then
-    screenshots of two pages, checked, with headless Chromium (skipped when it is absent)."""
-    session.install("-e", ".[docs]")
+    screenshots of two pages, checked, with headless Chromium (skipped when it is absent).
+    Its environment is kept between runs and installed again only when pyproject.toml or
+    the version changed (the package is installed editable: code changes need nothing)."""
+    _install_unless_done(session, "-e", ".[docs]")
     html = DOCS_OUT / "html"
     shutil.rmtree(html, ignore_errors=True)
     session.run("sphinx-build", "-E", "-W", "--keep-going", "-q", "-b", "html", "docs", str(html))
@@ -107,6 +110,20 @@ import vocode_async, vocode_async.models, vocode_async.testing
 assert "site-packages" in vocode_async.__file__, vocode_async.__file__
 print(vocode_async.__version__)
 """
+
+
+def _install_unless_done(session: nox.Session, *args: str) -> None:
+    """``session.install(*args)``, skipped when this environment already had it with the
+    same pyproject.toml and version (a stamp in the environment records what it has)."""
+    stamp = Path(str(session.virtualenv.location), ".vocode-installed")
+    wanted = hashlib.sha256(repr(args).encode())
+    for source in ("pyproject.toml", "vocode_async/_version.py"):
+        wanted.update(Path(source).read_bytes())
+    if stamp.is_file() and stamp.read_text() == wanted.hexdigest():
+        session.log("the environment is up to date: nothing to install")
+        return
+    session.install(*args)
+    stamp.write_text(wanted.hexdigest())
 
 
 def _version() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +38,33 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+# A job started in the background (`cmd &` in a script, nohup) inherits SIGINT ignored, and
+# its children inherit that in turn, so a child that a test signals starts through this
+# prefix, which restores the default handling of SIGINT and SIGTERM and then execs the
+# command. (Not preexec_fn: it is unsafe in a process with threads, such as the fake's.)
+_DEFAULT_SIGNALS = (
+    "import os, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
+    "os.execv(sys.argv[1], sys.argv[1:])\n"
+)
+
+
+def signalable(command: list[str]) -> list[str]:
+    """``command`` with default signal handling, whatever the test run inherited."""
+    return [sys.executable, "-c", _DEFAULT_SIGNALS, *command]
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Children started within inherit SIGINT ignored, as in a background job."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def acquired(client: AsyncVocode) -> int:
@@ -103,7 +131,7 @@ def serve(calls: int, faults: list[str], *, api_key: str, seed: int = 0) -> Iter
     ]
     for fault in faults:
         command += ["--fault", fault]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(signalable(command), stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()

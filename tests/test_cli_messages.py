@@ -7,6 +7,7 @@ not the library's keywords) and never comes with a traceback unless ``--debug``.
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -127,17 +128,45 @@ def test_help_is_not_cut_and_names_the_environment() -> None:
     assert "--allow-insecure-http" in usage
 
 
-def test_without_the_cli_extra_the_command_names_it() -> None:
+def without_click(code: str = "") -> subprocess.CompletedProcess[str]:
+    """The installed command, as it runs where click is not installed."""
     code = (
-        "import sys; sys.modules['click'] = None; from vocode_async.cli import console; console()"
+        f"import sys; sys.modules['click'] = None\n{code}\nfrom vocode_async.cli import console\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    return subprocess.run(
+        [sys.executable, "-c", code + "console()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
+
+
+def test_without_the_cli_extra_the_command_says_how_to_install_it() -> None:
+    """From an index, from the clone it was installed from (this one, editable), or the
+    extra's packages alone: not on an index yet, the first alone would fail."""
+    done = without_click()
+    repo = Path(__file__).resolve().parents[1]
     assert done.returncode == 2
-    assert done.stderr == (
-        "vocode-async: the command line needs click: pip install 'vocode-async[cli]'\n"
-    )
+    assert done.stderr.splitlines() == [
+        "vocode-async: the command line needs click, from the package's cli extra; install it:",
+        "  pip install 'vocode-async[cli]'  # from a package index",
+        f"  pip install -e '{repo}[cli]'  # the clone it was installed from",
+        "  pip install 'click>=8.1' 'rich>=13'  # or only the extra's packages",
+    ]
+
+
+def test_the_install_hint_without_a_clone_names_one_and_the_extras_packages() -> None:
+    """Installed from a wheel (no clone known): ``.[cli]`` in a clone; the packages are
+    the extra's, as pyproject.toml declares them."""
+    done = without_click("import importlib.metadata as m; m.distribution = None")
+    assert done.returncode == 2, done.stderr
+    assert "  pip install -e '.[cli]'  # in a clone of the repository" in done.stderr
+    declared = importlib.metadata.requires("vocode-async") or []  # pyproject.toml's
+    cli = [r.split(";")[0] for r in declared if r.replace('"', "'").endswith("extra == 'cli'")]
+    packages = " ".join(f"'{p}'" for p in cli)
+    assert len(cli) == 2, declared
+    assert f"  pip install {packages}  # or only the extra's packages" in done.stderr
 
 
 def test_enums_print_their_value() -> None:

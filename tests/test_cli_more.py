@@ -17,7 +17,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import free_port
+from tests.conftest import free_port, sigint_ignored, signalable
 from vocode_async.cli import main
 from vocode_async.cli._formats import CSV_COLUMNS
 from vocode_async.cli._groups import GROUPS
@@ -97,13 +97,18 @@ def _export_command(url: str, out: Path, *extra: str) -> list[str]:
     ]
 
 
+@pytest.mark.signals
 @pytest.mark.parametrize("how", ["kill", "interrupt"])
 def test_resume_after_the_export_is_stopped(tmp_path: Path, how: str) -> None:
     server = FakeVocodeServer(api_key=KEY, calls=3000, seed=9, latency=0.02, port=free_port())
     out = tmp_path / "calls.jsonl"
     ckpt = tmp_path / "calls.jsonl.part.json"
     with server.in_thread():
-        proc = subprocess.Popen(_export_command(server.url, out), stderr=subprocess.PIPE)
+        # The worst case of how the suite was started (a background job ignores SIGINT),
+        # every time: the test's own child must still get the signal it is sent.
+        with sigint_ignored():
+            command = signalable(_export_command(server.url, out))
+            proc = subprocess.Popen(command, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (
             ckpt.exists() and orjson.loads(ckpt.read_bytes())["next_page"] > 5

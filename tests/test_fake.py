@@ -334,6 +334,7 @@ async def test_pytest_fixture(fake_vocode: FakeVocodeServer, http: aiohttp.Clien
             assert resp.status == 200 and (await resp.json())["total"] == 100
 
 
+@pytest.mark.signals  # the served child is stopped with SIGTERM
 def test_serve_command_with_a_fault() -> None:
     with serve(7, ["status:path=/v1/usage,status=418,times=1"], api_key="k") as url:
 

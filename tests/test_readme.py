@@ -72,12 +72,13 @@ def test_the_readme_has_its_python_blocks() -> None:
 
 
 def run_against_fake(
-    source: str, tmp_path: Path, *, calls: int = 120
+    source: str, tmp_path: Path, *, calls: int = 120, server: FakeVocodeServer | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``source`` as a script with VOCODE_BASE_URL/VOCODE_API_KEY pointed at a fake."""
+    """Run ``source`` as a script with VOCODE_BASE_URL/VOCODE_API_KEY pointed at a fake
+    (``server``, whose key must be KEY, or a new one with ``calls`` calls)."""
     script = tmp_path / "block.py"
     script.write_text(source)
-    server = FakeVocodeServer(api_key=KEY, calls=calls, seed=3)
+    server = server or FakeVocodeServer(api_key=KEY, calls=calls, seed=3)
     with server.in_thread():
         return subprocess.run(
             [sys.executable, str(script)],
@@ -112,6 +113,24 @@ def test_the_use_block_prints_statuses_as_values(tmp_path: Path) -> None:
     statuses = {line.split()[1] for line in lines[:-1]}
     assert statuses <= {"not_started", "in_progress", "error", "ended"}, statuses
     assert "CallStatus" not in done.stdout
+
+
+def test_the_reconcile_example_reads_one_page_when_the_call_was_not_placed(
+    tmp_path: Path,
+) -> None:
+    """The usual outcome of an ``OutcomeUnknownError`` is a call that was not placed; the
+    example must then give up after the newest calls, not walk the whole account. The
+    guide shows the same listing."""
+    (source,) = [s for _, s in BLOCKS if "except OutcomeUnknownError" in s]
+    server = FakeVocodeServer(api_key=KEY, calls=1000, seed=3)
+    server.faults.add(path="/v1/calls/create", status=500)  # answered 500, nothing placed
+    done = run_against_fake(source, tmp_path, server=server)
+    assert done.returncode == 1 and "OutcomeUnknownError" in done.stderr, done.stderr
+    lists = [r for r in server.log if r.path == "/v1/calls/list"]
+    assert len(lists) == 1, f"{len(lists)} listing requests, the last {lists[-1].query}"
+    (listing,) = re.findall(r"client\.calls\.list\([^)]*\)", source)
+    guide = (README.parent / "docs" / "retries.md").read_text()
+    assert "".join(listing.split()) in "".join(guide.split()), listing
 
 
 FIXTURE_TESTS = """

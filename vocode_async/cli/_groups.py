@@ -17,6 +17,7 @@ import orjson
 from .._converter import decoder as _decoder
 from .._pagination import AsyncPager
 from ._options import Settings, api_command, open_client, run
+from ._terminal import inert, inert_json
 
 __all__ = ["GROUPS", "add_call_verbs", "add_group_commands", "add_usage"]
 
@@ -36,12 +37,13 @@ _WIDTH = 48  # longest cell in a table
 
 def _dump(obj: Any, secrets: bool, *, indent: bool = False) -> str:
     option = orjson.OPT_INDENT_2 if indent else 0
-    return orjson.dumps(_decoder().for_output(obj, secrets=secrets), option=option).decode()
+    text = orjson.dumps(_decoder().for_output(obj, secrets=secrets), option=option).decode()
+    return inert_json(text)
 
 
 def _cell(value: Any) -> str:
     text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
-    text = " ".join(text.split()) if value is not None else "-"
+    text = inert(" ".join(text.split())) if value is not None else "-"
     return text if len(text) <= _WIDTH else text[: _WIDTH - 1] + "…"
 
 
@@ -189,7 +191,7 @@ def add_usage(main: click.Group) -> None:
                 return
             limit = got.monthly_usage_limit_minutes
             of = f" of {limit:,}" if limit is not None else ""
-            plan = getattr(got.plan_type, "value", got.plan_type)
+            plan = inert(str(getattr(got.plan_type, "value", got.plan_type)))  # an open enum
             click.echo(f"{got.monthly_usage_minutes:,}{of} minutes this month ({plan})")
 
         run(settings, job)

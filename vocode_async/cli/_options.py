@@ -15,6 +15,7 @@ import click
 from .._client import DEFAULT_BASE_URL, AsyncVocode, base_url_problem
 from .._errors import ConfigError, Redactor, VocodeError
 from ..testing import FakeVocodeServer
+from ._terminal import inert
 
 __all__ = ["DEMO_CALLS", "CommandError", "Settings", "api_command", "open_client", "run"]
 
@@ -175,9 +176,9 @@ def _fail(
     if debug:
         import traceback
 
-        traceback.print_exception(exc)
+        click.echo(inert("".join(traceback.format_exception(exc))), err=True, nl=False)
     line = " ".join(str(exc).split())  # one line, whatever the server said
     if key and isinstance(key, str):  # the SDK already masks it; a second lock on this door
         line = Redactor((key,)).text(line)
-    _say("error: " + line, hint)
+    _say("error: " + inert(line), hint)
     sys.exit(code)
