@@ -22,7 +22,7 @@ from vocode_async.cli import main
 from vocode_async.cli._formats import CSV_COLUMNS
 from vocode_async.cli._groups import GROUPS
 from vocode_async.models import NormalizedCall
-from vocode_async.testing import FakeVocodeServer
+from vocode_async.testing import FakeVocodeServer, FaultKind
 
 KEY = "cli-canary-key-5d1e"
 
@@ -213,6 +213,25 @@ def test_calls_create_end_and_recording(tmp_path: Path) -> None:
         assert code == 0 and target.read_bytes() == server.store.recording(call["id"])
         code, out, _ = invoke(server, "usage")
         assert code == 0 and "minutes this month" in out
+
+
+def test_a_recording_download_has_its_own_timeout(tmp_path: Path) -> None:
+    """A recording outlasts the library's 60 s default: the command allows 600 s by default,
+    and ``--timeout`` bounds the whole download (here a server that stalls 30 s)."""
+    server = FakeVocodeServer(api_key=KEY, calls=3, seed=5)
+    call = server.store.calls[0]["id"]
+    server.faults.add(kind=FaultKind.LATENCY, path="/v1/calls/recording", delay=30)
+    target = tmp_path / "rec.mp3"
+    with server.in_thread():
+        started = time.monotonic()
+        args = ("calls", "recording", call, "--out", str(target), "--timeout", "1")
+        code, _, err = invoke(server, *args)
+        took = time.monotonic() - started
+    print(f"--timeout 1 against a 30 s stall ended after {took:.2f} s")
+    assert code == 1 and "timed out" in err.lower() and took < 15, (took, err)
+    assert not target.exists()
+    shown = CliRunner().invoke(main, ["calls", "recording", "--help"]).stdout
+    assert "--timeout" in shown and "default: 600" in shown, shown
 
 
 def test_api_errors_are_one_line_and_exit_1() -> None:

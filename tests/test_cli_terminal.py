@@ -21,10 +21,12 @@ import pytest
 from vocode_async.testing import FakeVocodeServer
 
 KEY = "terminal-key"
-# A clipboard write (OSC 52 ... BEL), a screen clear (CSI 2J), the same as a C1 CSI, DEL.
-HOSTILE = "evil\x1b]52;c;cHduZWQ=\x07name\x1b[2J\x9b2J\x7f\ttab"
-# Every C0 control but the line end, DEL and every C1 control; a terminal adds \r to \n.
-RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+# A clipboard write (OSC 52 ... BEL), a screen clear (CSI 2J), the same as a C1 CSI, DEL,
+# then a right-to-left override (it reorders what the line shows).
+HOSTILE = "evil\x1b]52;c;cHduZWQ=\x07name\x1b[2J\x9b2J\x7f\ttab\u202egnp.exe"
+# Every C0 control but the line end, DEL, every C1 control and the bidi overrides and
+# isolates; a terminal adds \r to \n.
+RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @contextmanager

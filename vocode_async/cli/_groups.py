@@ -33,6 +33,7 @@ GROUPS: dict[str, tuple[str, Sequence[str]]] = {
     "account_connections": ("Twilio and OpenAI account connections.", ("id", "type")),
 }
 _WIDTH = 48  # longest cell in a table
+RECORDING_TIMEOUT = 600.0  # seconds: the library's 60 s default would cut a long call's audio
 
 
 def _dump(obj: Any, secrets: bool, *, indent: bool = False) -> str:
@@ -162,13 +163,21 @@ def add_call_verbs(calls: click.Group) -> None:
         type=click.Path(dir_okay=False, writable=True, path_type=Path),
         help="File to save the audio to (written atomically).",
     )
+    @click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True, max=86_400),
+        default=RECORDING_TIMEOUT,
+        show_default=True,
+        help="Seconds the whole download may take (a long call's audio is large).",
+    )
     @api_command
-    def recording(settings: Settings, id: str, out: Path) -> None:
+    def recording(settings: Settings, id: str, out: Path, timeout: float) -> None:
         """Download a call's recording."""
 
         async def job() -> None:
             async with open_client(settings) as client:
-                saved = await client.calls.download_recording(id, out)
+                calls = client.with_options(timeout=timeout).calls
+                saved = await calls.download_recording(id, out)
             click.echo(f"saved {saved.stat().st_size:,} bytes to {out}", err=True)
 
         run(settings, job)
