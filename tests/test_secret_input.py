@@ -149,7 +149,9 @@ async def test_proxy_credentials_never_appear_when_the_proxy_refuses(
         base_url = api_url if base == "http-loopback" else base
         kwargs: dict[str, Any] = {"proxy": proxy_url} if how == "proxy=" else {}
         if how == "environment":
-            no_proxy_env.setenv("HTTPS_PROXY" if base.startswith("https") else "HTTP_PROXY", proxy_url)
+            no_proxy_env.setenv(
+                "HTTPS_PROXY" if base.startswith("https") else "HTTP_PROXY", proxy_url
+            )
         async with va.AsyncVocode(
             api_key=API_KEY, base_url=base_url, retry_policy=FAST, **kwargs
         ) as client:
@@ -249,7 +251,8 @@ async def test_a_bad_header_name_is_refused(name: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/v1/usage\r\nX-Injected: 1", "/v1/us\nage", "/v1/us\rage", "/v1/usage\x00", "/v1/u\udcff"]
+    "path",
+    ["/v1/usage\r\nX-Injected: 1", "/v1/us\nage", "/v1/us\rage", "/v1/usage\x00", "/v1/u\udcff"],
 )
 async def test_a_bad_request_path_is_refused_before_anything_is_sent(path: str) -> None:
     async with (
@@ -423,7 +426,8 @@ async def test_a_plain_http_proxy_is_refused_where_a_secret_would_cross_it_in_cl
 
 
 @pytest.mark.parametrize(
-    "proxy", [f"socks5://{PROXY_USER}:{PROXY_PASS}@127.0.0.1:1080", f"http://{PROXY_USER}:{PROXY_PASS}@"]
+    "proxy",
+    [f"socks5://{PROXY_USER}:{PROXY_PASS}@127.0.0.1:1080", f"http://{PROXY_USER}:{PROXY_PASS}@"],
 )
 def test_an_unusable_proxy_url_is_a_config_error_without_its_credentials(proxy: str) -> None:
     with pytest.raises(va.ConfigError, match="proxy") as info:
@@ -432,7 +436,7 @@ def test_an_unusable_proxy_url_is_a_config_error_without_its_credentials(proxy: 
 
 
 async def test_the_cli_refuses_proxy_credentials_in_clear_in_one_line() -> None:
-    async with echoing() as (api, url):
+    async with echoing() as (api, _):
         env = {"HTTPS_PROXY": f"http://{PROXY_USER}:{PROXY_PASS}@{NOWHERE}:3128"}
         done = await run_cli(env, "usage")
         assert not api.requests
@@ -512,7 +516,8 @@ async def test_a_status_error_echoing_the_key_in_escapes_is_masked() -> None:
     async def refuse(request: web.Request) -> web.Response:
         key = request.headers["Authorization"].removeprefix("Bearer ")
         detail = "".join(f"\\u{ord(c):04x}" for c in key)
-        text = '{"detail": "bad key %s or %s"}' % (detail, quote(key, safe=""))
+        text = json.dumps({"detail": "bad key ? or !"}).replace("?", detail)
+        text = text.replace("!", quote(key, safe=""))
         return web.Response(status=401, text=text, content_type="application/json")
 
     async with (
@@ -541,6 +546,13 @@ async def test_repr_of_a_client_whose_constructor_failed_never_raises() -> None:
         assert any(text.startswith("AsyncVocode(") for text in reprs)
         half = object.__new__(va.AsyncVocode)
         assert repr(half).startswith("AsyncVocode(")
+        not_a_mapping: Any = ["X-A"]
+        for name in ("extra_headers", "extra_query", "extra_body"):
+            with pytest.raises(ValueError, match=f"{name} must be a mapping") as bad:
+                va.RequestOptions(**{name: not_a_mapping})
+            assert "RequestOptions(" in "".join(
+                traceback.TracebackException.from_exception(bad.value, capture_locals=True).format()
+            )
         assert not api.requests
 
 
@@ -605,7 +617,12 @@ async def test_a_body_that_cannot_be_encoded_is_refused_before_anything_is_sent(
                     content="c"
                 ),
             ),
-            ("body.note", lambda: client.with_options(extra_body={"note": "\udcff"}).prompts.create(content="c")),
+            (
+                "body.note",
+                lambda: client.with_options(extra_body={"note": "\udcff"}).prompts.create(
+                    content="c"
+                ),
+            ),
             ("q 'a", lambda: client.with_options(extra_query={"q": "a\udcffb"}).usage.get()),
             ("JSON", lambda: client.request("POST", "/v1/x", json={"s": {1, 2}})),
             ("JSON", lambda: client.request("POST", "/v1/x", json={1: "a"})),

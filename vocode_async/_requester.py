@@ -116,7 +116,16 @@ def encode_body(data: Any) -> Payload:
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    if value is None or isinstance(value, Mapping):
+        return MappingProxyType(dict(value or {}))
+    # Left for the validator to name: a converter that raised would leave a half-built
+    # object in the traceback, whose repr fails.
+    return value
+
+
+def _mapping(name: str, value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a mapping, got {type(value).__name__}")
 
 
 @attrs.define(eq=False)
@@ -160,10 +169,12 @@ class RequestOptions:
 
     @extra_query.validator
     def _check_query(self, _: Any, value: Mapping[str, Any]) -> None:
+        _mapping("extra_query", value)
         check_params(value)
 
     @extra_body.validator
     def _check_body(self, _: Any, value: Mapping[str, Any]) -> None:
+        _mapping("extra_body", value)
         check_body(dict(value), "extra_body")
 
     def merged(
