@@ -330,7 +330,13 @@ def _literals(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
         form
         for secret in secrets
         if secret
-        for form in (secret, secret.replace(" ", "+"), *_base64_forms(secret))
+        # (the secret decoded too: one holding "%41" is "A" in a decoded text)
+        for form in (
+            secret,
+            secret.replace(" ", "+"),
+            _Decoded(secret).text,
+            *_base64_forms(secret),
+        )
     }
     if not forms:
         return None
