@@ -102,8 +102,9 @@ async def test_extra_headers_cannot_replace_the_credentials() -> None:
         observed() as (_, seen, url),
         AsyncVocode(api_key=API_KEY, base_url=url, retry_policy=FAST) as client,
     ):
-        view = client.with_options(extra_headers={"Authorization": "Bearer other"})
-        await view.usage.get()
+        with pytest.raises(ValueError, match="Authorization"):  # refused, not ignored
+            client.with_options(extra_headers={"Authorization": "Bearer other"})
+        await client.with_options(extra_headers={"User-Agent": "mine"}).usage.get()
         assert seen.requests[0][2]["Authorization"] == f"Bearer {API_KEY}"
 
 

@@ -12,8 +12,10 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
+from ._checks import count_problem, header_problems, seconds_problem
 from ._endpoint import Endpoint
 from ._errors import ConfigError
+from ._proxy import Proxy, parse_proxy
 from ._requester import Core, Requester, RequestOptions
 from ._retry import Retrier, RetryPolicy, Safety
 from ._transport import Network, Transport, env_proxy
@@ -46,7 +48,17 @@ def _is_loopback(host: str | None) -> bool:
 
 
 def base_url_problem(url: str) -> str | None:
-    """What is wrong with ``url`` as the API's base URL, or None (the insecure-http rule aside)."""
+    """What is wrong with ``url`` as the API's base URL, or None (the insecure-http rule aside).
+
+    A URL holding credentials is refused before anything quotes it: the text never holds them.
+    """
+    if not isinstance(url, str):
+        return f"must be a str, got {type(url).__name__}"
+    if "@" in url:
+        return (
+            "the base URL must not carry credentials (user:password@host): the API key is "
+            "the only credential sent"
+        )
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - raises on a port out of range
@@ -54,18 +66,19 @@ def base_url_problem(url: str) -> str | None:
         return f"{url!r}: the port must be 0 to 65535"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"{url!r} is not an http(s) URL with a host"
-    if parts.query or parts.fragment or parts.username or parts.password:
-        return "the base URL must not carry credentials, a query or a fragment"
+    if parts.query or parts.fragment:
+        return "the base URL must not carry a query or a fragment"
     if parts.path.rstrip("/").endswith("/v1"):
         return f"{url!r}: leave out /v1 (every path adds it): {parts.scheme}://{parts.netloc}"
     return None
 
 
 def _resolve_base_url(base_url: str | None, allow_insecure_http: bool) -> str:
-    url = (base_url or os.environ.get("VOCODE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    url = base_url or os.environ.get("VOCODE_BASE_URL") or DEFAULT_BASE_URL
     problem = base_url_problem(url)
     if problem is not None:
         raise ConfigError(f"base_url: {problem}")
+    url = url.rstrip("/")
     parts = urlsplit(url)
     if parts.scheme == "http" and not (allow_insecure_http or _is_loopback(parts.hostname)):
         raise ConfigError(
@@ -73,6 +86,71 @@ def _resolve_base_url(base_url: str | None, allow_insecure_http: bool) -> str:
             "or pass allow_insecure_http=True if you really mean it"
         )
     return url
+
+
+def _resolve_proxy(
+    proxy: str | None, url: str, trust_env: bool, allow_insecure_http: bool
+) -> Proxy | None:
+    """The proxy to use, or None. A plain-http proxy that is not loopback sees what crosses it
+    in clear: refused when that is the API key (an http base URL) or the proxy's credentials;
+    an https base URL's requests cross it inside a CONNECT tunnel."""
+    text = proxy or (env_proxy(url) if trust_env else None)
+    if not text:
+        return None
+    parsed = parse_proxy(text)
+    if isinstance(parsed, str):
+        raise ConfigError(parsed if proxy else f"{parsed} (from the environment)")
+    if parsed.scheme == "https" or allow_insecure_http or _is_loopback(parsed.host):
+        return parsed
+    if urlsplit(url).scheme == "http":
+        raise ConfigError(
+            f"refusing to send the API key in clear through the plain-http proxy {parsed.url}; "
+            "use an https base URL, or pass allow_insecure_http=True if you really mean it"
+        )
+    if parsed.auth is not None:
+        raise ConfigError(
+            f"refusing to send the proxy's credentials in clear to {parsed.url}; use an "
+            "https:// proxy, or pass allow_insecure_http=True if you really mean it"
+        )
+    return parsed
+
+
+def _kind_problem(name: str, value: object, kind: type | tuple[type, ...], what: str) -> str | None:
+    return None if isinstance(value, kind) else f"{name} must be {what}, got {type(value).__name__}"
+
+
+def _check_options(options: Mapping[str, Any]) -> None:
+    """Raise a ConfigError naming the first option value no request could use."""
+    retries = options["max_retries"]
+    traces = options["trace_configs"]
+    problems = [
+        seconds_problem("timeout", options["timeout"]),
+        seconds_problem("connect_timeout", options["connect_timeout"]),
+        seconds_problem("read_timeout", options["read_timeout"]),
+        None if retries is None else count_problem("max_retries", retries),
+        count_problem("max_connections", options["max_connections"]),
+        count_problem("max_connections_per_host", options["max_connections_per_host"]),
+        count_problem("max_response_bytes", options["max_response_bytes"], minimum=1),
+        _kind_problem(
+            "retry_policy", options["retry_policy"], (RetryPolicy, type(None)), "a RetryPolicy"
+        ),
+        _kind_problem(
+            "session",
+            options["session"],
+            (aiohttp.ClientSession, type(None)),
+            "an aiohttp.ClientSession",
+        ),
+        _kind_problem("ssl", options["ssl"], (ssl.SSLContext, bool), "an ssl.SSLContext or a bool"),
+        _kind_problem("trust_env", options["trust_env"], bool, "a bool"),
+        _kind_problem("allow_insecure_http", options["allow_insecure_http"], bool, "a bool"),
+        None
+        if isinstance(traces, Iterable) and all(isinstance(t, aiohttp.TraceConfig) for t in traces)
+        else "trace_configs must be aiohttp.TraceConfig objects",
+        *header_problems(options["default_headers"] or {}, "default_headers"),
+    ]
+    for problem in problems:
+        if problem is not None:
+            raise ConfigError(problem)
 
 
 def _check_key(key: object) -> str:
@@ -137,14 +215,19 @@ class AsyncVocode:
         allow_insecure_http: bool = False,
     ) -> None:
         key = _check_key(api_key if api_key is not None else os.environ.get("VOCODE_API_KEY"))
+        if isinstance(trace_configs, Iterable):  # read once: a generator would be spent
+            trace_configs = tuple(trace_configs)
+        _check_options(locals())
         policy = retry_policy or RetryPolicy()
         if max_retries is not None:
             policy = attrs.evolve(policy, max_retries=max_retries)
         url = _resolve_base_url(base_url, allow_insecure_http)
+        via = _resolve_proxy(proxy, url, trust_env, allow_insecure_http)
         network = Network(
             max_connections=max_connections,
             max_connections_per_host=max_connections_per_host,
-            proxy=proxy or (env_proxy(url) if trust_env else None),
+            proxy=None if via is None else via.url,
+            proxy_auth=None if via is None else via.auth,
             ssl=ssl,
             trace_configs=tuple(trace_configs),
             default_headers=dict(default_headers or {}),
@@ -188,6 +271,8 @@ class AsyncVocode:
         return self._requester.options
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_requester"):  # a constructor that raised: reporters show it too
+            return "AsyncVocode(<not configured>)"
         return f"AsyncVocode(base_url={self.base_url!r})"
 
     def with_options(
@@ -232,7 +317,7 @@ class AsyncVocode:
         a GET as safe unless ``unsafe=True``. ``path`` is relative to the base URL
         (``"/v1/calls"``); ``json`` is sent as the body (a mapping, list or plain value).
         """
-        method = method.upper()
+        method = method.upper() if isinstance(method, str) else method
         if unsafe is None:
             unsafe = method not in ("GET", "HEAD", "OPTIONS")
         endpoint = Endpoint[Any](method, path, Any, Safety.UNSAFE if unsafe else Safety.SAFE)

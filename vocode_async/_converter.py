@@ -478,8 +478,7 @@ def _excerpt(body: bytes, redactor: Redactor) -> str:
     Known secrets (the API key, the request's) are masked before the cut, so the cut never
     leaves the start of one behind.
     """
-    longest = max(map(len, redactor.values), default=0)
-    text = redactor.text(body[: 4 * (_EXCERPT_CHARS + longest)].decode("utf-8", "replace"))
+    text = redactor.text(body[: 4 * (_EXCERPT_CHARS + redactor.longest)].decode("utf-8", "replace"))
     text = _SECRET_VALUE.sub(r'\1"***\2', text[:_EXCERPT_CHARS])
     return "".join(ch if ch.isprintable() else "?" for ch in text)
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 import attrs
 
+from ._checks import path_problem
 from ._retry import Safety
 
 __all__ = ["Endpoint"]
 
 T = TypeVar("T")
+_METHOD = re.compile(r"[A-Z]+")
 
 
 def _names(names: Iterable[str]) -> frozenset[str]:
@@ -56,6 +59,10 @@ class Endpoint(Generic[T]):
 
     def __attrs_post_init__(self) -> None:
         # Paths are joined to the base URL; one that is not a plain absolute path could
-        # point the request (and its Authorization header) at another origin.
-        if not self.path.startswith("/") or "//" in self.path or "@" in self.path:
-            raise ValueError(f"endpoint path must be a plain absolute path: {self.path!r}")
+        # point the request (and its Authorization header) at another origin, and a CR or
+        # LF in it would be dropped on the way (another path) or split the request line.
+        problem = path_problem(self.path)
+        if problem is not None:
+            raise ValueError(problem)
+        if not isinstance(self.method, str) or not _METHOD.fullmatch(self.method):
+            raise ValueError(f"{self.method!r} is not an HTTP method")

@@ -30,10 +30,12 @@ API key) can leak through ``__cause__`` or ``__context__``. Every text an error 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+import base64
+import bisect
+import functools
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 import attrs
 
@@ -290,40 +292,170 @@ def scrub(error: BaseException) -> None:
 
 
 REDACTED = "***"
+_MIN_BASE64 = 6  # a shorter fragment of a short secret would mask innocent text
+_URLSAFE = str.maketrans("+/", "-_")
+# One escaped character, in the ways a server writes one: JSON (a backslash run allows a
+# JSON string nested in another: \\u0026, \\\/), percent-encoding (once or twice: %2F,
+# %252F), HTML character references. A bare backslash run reads as one backslash.
+_ESCAPE = re.compile(
+    r"\\+(?:u([0-9a-fA-F]{4})|([\"/bfnrt]))?"
+    r"|((?:%(?:25)?[0-9a-fA-F]{2})+)"
+    r"|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));"
+    r"|&(amp|lt|gt|quot|apos);"
+)
+_SHORT = {'"': '"', "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_PERCENT = re.compile(r"%(?:25)?([0-9a-fA-F]{2})")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
-def _forms(value: str) -> Iterable[str]:
-    """How a secret can appear in text: as is, JSON-escaped, URL-encoded."""
-    yield value
-    yield json.dumps(value)[1:-1]
-    yield quote(value, safe="")
-    yield quote_plus(value, safe="")
+def _base64_forms(secret: str) -> Iterator[str]:
+    """Every base64 stretch that encodes ``secret`` alone, wherever it sits in a longer
+    encoded value (``Basic base64(user:pass)``, ``base64("Bearer " + key)``): one per
+    alignment, in the standard and the URL-safe alphabet."""
+    data = secret.encode("utf-8", "surrogatepass")
+    for offset, skip in ((0, 0), (1, 2), (2, 3)):
+        encoded = base64.b64encode(bytes(offset) + data).decode()
+        # Only the characters whose six bits all come from the secret.
+        fragment = encoded[skip : (8 * (offset + len(data))) // 6]
+        if len(fragment) >= _MIN_BASE64:
+            yield fragment
+            yield fragment.translate(_URLSAFE)
+
+
+@functools.lru_cache(maxsize=64)
+def _literals(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for every literal form of every secret, longest first (a secret that
+    contains another is masked whole): the secret, ``+`` for its spaces, its base64."""
+    forms = {
+        form
+        for secret in secrets
+        if secret
+        # (the secret decoded too: one holding "%41" is "A" in a decoded text)
+        for form in (
+            secret,
+            secret.replace(" ", "+"),
+            _Decoded(secret).text,
+            *_base64_forms(secret),
+        )
+    }
+    if not forms:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True))))
+
+
+def _unescape(match: re.Match[str]) -> str | None:
+    """The character one escape stands for (None: not a character)."""
+    code, short, percent, decimal, hexa, name = match.groups()
+    if code or decimal or hexa:
+        number = int(code, 16) if code else int(decimal) if decimal else int(hexa, 16)
+        return chr(number) if number <= 0x10FFFF else None
+    if short:
+        return _SHORT[short]
+    if percent:  # a run of them: UTF-8 sequences span several
+        data = bytes(int(pair, 16) for pair in _PERCENT.findall(percent))
+        return data.decode("utf-8", "surrogateescape")
+    if name:
+        return _NAMED[name]
+    return "\\"
+
+
+class _Decoded:
+    """``text`` with its escapes decoded, mapping each decoded stretch back to the original.
+
+    ``pieces`` are ``(decoded start, original start, original end, escaped)``: a literal run
+    maps one to one, an escape (a run of percent-escapes) to its whole original span, so a
+    secret found partly inside one masks all of it.
+    """
+
+    def __init__(self, text: str) -> None:
+        parts: list[str] = []
+        pieces: list[tuple[int, int, int, bool]] = []
+        at = length = 0
+        for match in _ESCAPE.finditer(text):
+            char = _unescape(match)
+            if char is None:
+                continue
+            if match.start() > at:
+                pieces.append((length, at, match.start(), False))
+                parts.append(text[at : match.start()])
+                length += match.start() - at
+            if not self._pair(parts, pieces, char, match):
+                pieces.append((length, match.start(), match.end(), True))
+                parts.append(char)
+                length += len(char)
+            at = match.end()
+        if at < len(text):
+            pieces.append((length, at, len(text), False))
+            parts.append(text[at:])
+        self.text = "".join(parts)
+        self.pieces = pieces
+        self.starts = [piece[0] for piece in pieces]
+
+    @staticmethod
+    def _pair(
+        parts: list[str], pieces: list[tuple[int, int, int, bool]], char: str, match: re.Match[str]
+    ) -> bool:
+        """Join a JSON-escaped low surrogate to the high one just before it (one character)."""
+        if not ("\udc00" <= char <= "\udfff" and pieces and pieces[-1][3]):
+            return False
+        before = parts[-1]
+        if pieces[-1][2] != match.start() or not "\ud800" <= before <= "\udbff":
+            return False
+        parts[-1] = chr(0x10000 + ((ord(before) - 0xD800) << 10) + ord(char) - 0xDC00)
+        start = pieces[-1]
+        pieces[-1] = (start[0], start[1], match.end(), True)
+        return True
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of the decoded span ``[start, end)``."""
+        first = self.pieces[bisect.bisect_right(self.starts, start) - 1]
+        last = self.pieces[bisect.bisect_right(self.starts, end - 1) - 1]
+        begin = first[1] + (start - first[0] if not first[3] else 0)
+        finish = last[2] if last[3] else last[1] + (end - last[0])
+        return begin, finish
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if end <= at:
+            continue
+        out.append(text[at : max(at, start)])
+        if start >= at:
+            out.append(REDACTED)
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _all_forms(values: Iterable[str]) -> tuple[str, ...]:
-    # Longest first, so a secret that contains another is masked whole.
-    return tuple(sorted({f for v in values if v for f in _forms(v)}, key=len, reverse=True))
-
-
 @attrs.frozen
 class Redactor:
     """Masks known secret values (the API key, a request's third-party secrets) in text.
 
-    Its repr shows how many secrets it holds, never one of them.
+    A secret is masked in every spelling a server may echo it in: literally, with any of its
+    characters JSON-escaped (``\\/``, ``\\u0026``; also inside a JSON string nested in
+    another), percent-encoded, as an HTML character reference, or base64-encoded (alone or
+    inside a longer encoded value, as in ``Authorization: Basic``). Its repr shows how many
+    secrets it holds, never one of them.
     """
 
     secrets: tuple[str, ...] = attrs.field(
         default=(), converter=_strings, repr=lambda secrets: f"<{len(secrets)} secrets>"
     )
     values: tuple[str, ...] = attrs.field(init=False, repr=False)
-    """Every form of every secret, longest first."""
+    """The secrets themselves (empty ones left out), longest first."""
+    longest: int = attrs.field(init=False, repr=False)
+    """An upper bound on the length of one spelling of one secret."""
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "values", _all_forms(self.secrets))
+        values = tuple(sorted({v for v in self.secrets if v}, key=len, reverse=True))
+        object.__setattr__(self, "values", values)
+        # Percent-encoded twice, a four-byte character takes 20 characters.
+        object.__setattr__(self, "longest", 20 * max(map(len, values), default=0))
 
     def __bool__(self) -> bool:
         return bool(self.values)
@@ -334,11 +466,16 @@ class Redactor:
         return Redactor((*self.secrets, *extra)) if extra else self
 
     def text(self, text: str) -> str:
-        """``text`` with every known secret masked."""
-        for value in self.values:
-            if value in text:
-                text = text.replace(value, REDACTED)
-        return text
+        """``text`` with every spelling of every known secret masked."""
+        literals = _literals(self.values)
+        if literals is None:
+            return text
+        text = literals.sub(REDACTED, text)
+        if "\\" not in text and "%" not in text and "&" not in text:
+            return text  # nothing escaped: the literal forms were all there is
+        decoded = _Decoded(text)
+        spans = [decoded.original(*m.span()) for m in literals.finditer(decoded.text)]
+        return _masked(text, spans) if spans else text
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, str):

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import attrs
 import orjson
 
+from ._checks import check_headers, count_problem, seconds_problem
 from ._converter import decoder, secret_values
 from ._endpoint import Endpoint
 from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
@@ -36,6 +37,8 @@ T = TypeVar("T")
 # Parameters (query, or top-level body keys) that name one object: an empty value or a
 # control character in one is never a real id.
 _ID_PARAMS = frozenset({"id", "phone_number", "telephony_account_connection"})
+# orjson refuses deeper nesting (and a recursive check or converter would run out of stack).
+_MAX_DEPTH = 254
 
 
 def _check_text(name: str, value: str) -> None:
@@ -68,24 +71,61 @@ def check_params(params: Query | None) -> None:
             raise ValueError(f"{name} must not be None")
 
 
-def check_body(data: Any, where: str = "body") -> None:
-    """Refuse a body holding text that cannot be encoded (or a bad top-level id)."""
+def check_body(data: Any, where: str = "body", depth: int = 0) -> None:
+    """Refuse a body holding text that cannot be encoded, nesting deeper than JSON encoding
+    goes, or a bad top-level id; the error names where."""
     if isinstance(data, str):
         _check_text(where, data)
+    elif isinstance(data, (dict, list, tuple)) and depth >= _MAX_DEPTH:
+        raise ValueError(f"{where} is nested too deep (more than {_MAX_DEPTH} levels)")
     elif isinstance(data, dict):
         for key, value in data.items():
+            if isinstance(key, str):
+                _check_text(f"{where} key", key)
             path = f"{where}.{key}"
             if where == "body" and key in _ID_PARAMS and isinstance(value, str):
                 _check_id(path, value)
             else:
-                check_body(value, path)
-    elif isinstance(data, list):
+                check_body(value, path, depth + 1)
+    elif isinstance(data, (list, tuple)):
         for index, value in enumerate(data):
-            check_body(value, f"{where}[{index}]")
+            check_body(value, f"{where}[{index}]", depth + 1)
+
+
+def merged_extra(own: Mapping[str, Any] | None, extra: Mapping[str, Any], what: str) -> Any:
+    """``own`` with ``extra`` added; an extra key the operation sets itself is refused
+    (``calls.end("A")`` must never end call B)."""
+    if not extra:
+        return own
+    clash = sorted(set(own or ()) & set(extra))
+    if clash:
+        raise ValueError(
+            f"{what} {clash[0]!r} would override what the operation itself sends; "
+            "pass it as the method's argument"
+        )
+    return {**(own or {}), **extra}
+
+
+def encode_body(data: Any) -> Payload:
+    """``data`` as JSON bytes; a ValueError naming what cannot be encoded."""
+    check_body(data)
+    try:
+        return Payload(orjson.dumps(data))
+    except orjson.JSONEncodeError as exc:  # a set, a non-str key, an int past 64 bits...
+        raise ValueError(f"body cannot be encoded as JSON: {exc}") from None
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    if value is None or isinstance(value, Mapping):
+        return MappingProxyType(dict(value or {}))
+    # Left for the validator to name: a converter that raised would leave a half-built
+    # object in the traceback, whose repr fails.
+    return value
+
+
+def _mapping(name: str, value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a mapping, got {type(value).__name__}")
 
 
 @attrs.define(eq=False)
@@ -105,7 +145,7 @@ class RequestOptions:
     """
 
     timeout: float | None = attrs.field(default=60.0)
-    max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=2)
     extra_headers: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
     extra_query: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
     extra_body: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
@@ -113,8 +153,29 @@ class RequestOptions:
 
     @timeout.validator
     def _check_timeout(self, _: Any, value: float | None) -> None:
-        if value is not None and not value > 0:
-            raise ValueError(f"timeout must be a positive number of seconds or None, got {value}")
+        problem = seconds_problem("timeout", value)
+        if problem is not None:
+            raise ValueError(problem)
+
+    @max_retries.validator
+    def _check_retries(self, _: Any, value: int) -> None:
+        problem = count_problem("max_retries", value)
+        if problem is not None:
+            raise ValueError(problem)
+
+    @extra_headers.validator
+    def _check_headers(self, _: Any, value: Mapping[str, str]) -> None:
+        check_headers(value, "extra_headers")
+
+    @extra_query.validator
+    def _check_query(self, _: Any, value: Mapping[str, Any]) -> None:
+        _mapping("extra_query", value)
+        check_params(value)
+
+    @extra_body.validator
+    def _check_body(self, _: Any, value: Mapping[str, Any]) -> None:
+        _mapping("extra_body", value)
+        check_body(dict(value), "extra_body")
 
     def merged(
         self,
@@ -197,11 +258,12 @@ class Requester:
         Every error leaves with its texts redacted (``redactor``: by default the API key
         and the body's secrets); the encoded body only ever sits in a :class:`Payload`.
         """
-        check_params(params)
+        query = merged_extra(params, self.options.extra_query, "extra_query")
+        check_params(query)
         redactor = redactor or self.redactor(body)
         payload, safety = self._encode(endpoint, body)
         try:
-            response = await self._send(endpoint, params, payload, safety, redactor)
+            response = await self._send(endpoint, query, payload, safety, redactor)
         except VocodeError as error:
             scrub(error)
             redactor.error(error)
@@ -222,7 +284,6 @@ class Requester:
         deadline = None if options.timeout is None else time.monotonic() + options.timeout
         transport = self.core.transport
         method, path = endpoint.method, endpoint.path
-        query = {**(params or {}), **options.extra_query} if options.extra_query else params
         headers = {"Accept": endpoint.accept, **options.extra_headers}
         fresh = safety is Safety.UNSAFE
         tries = [0, options.max_retries + 1]
@@ -242,7 +303,7 @@ class Requester:
                 response = await transport.send(
                     method,
                     path,
-                    params=query,
+                    params=params,
                     body=payload,
                     headers=headers,
                     timeout=remaining,
@@ -270,12 +331,16 @@ class Requester:
         Only the encoded bytes leave: the plain data may hold secrets, and error trackers
         record the locals of the frames an error passes.
         """
-        extra = self.options.extra_body
-        if body is None and not (extra and endpoint.method != "GET"):
+        extra = self.options.extra_body if endpoint.method != "GET" else {}
+        if body is None and not extra:
             return None, endpoint.safety
-        data = decoder().request_data(body, extra=extra if endpoint.method != "GET" else None)
-        check_body(data)
-        return Payload(orjson.dumps(data)), endpoint.safety_of(data)
+        if not attrs.has(type(body)):
+            check_body(body)  # plain JSON: checked before the converter walks it
+        data = decoder().request_data(body)
+        if extra and data is not None and not isinstance(data, dict):
+            raise ValueError("extra_body needs a JSON object body to merge into")
+        data = merged_extra(data, extra, "extra_body")
+        return encode_body(data), endpoint.safety_of(data)
 
     async def request(
         self, endpoint: Endpoint[T], *, params: Query | None = None, body: Any = None
@@ -299,6 +364,7 @@ class Requester:
         self, endpoint: Endpoint[Any], *, params: Query | None = None, json: Any = None
     ) -> Any:
         """Send one operation with a plain JSON body; the answer parsed (None when empty)."""
+        check_body(json)  # before anything walks it (nesting, text that cannot be encoded)
         redactor = self.redactor(json)
         response = await self.send(endpoint, params=params, body=json, redactor=redactor)
         if not response.body.strip():
@@ -320,10 +386,10 @@ class Requester:
         chunk (time the consumer spends between chunks included); the decoded bytes are
         capped at the client's ``max_recording_bytes``.
         """
-        check_params(params)
         transport, options = self.core.transport, self.options
         method, path = endpoint.method, endpoint.path
-        query = {**(params or {}), **options.extra_query}
+        query = merged_extra(params, options.extra_query, "extra_query")
+        check_params(query)
         headers = {"Accept": endpoint.accept, **options.extra_headers}
         cap = transport.max_recording_bytes
         try:
@@ -364,6 +430,9 @@ class Requester:
         size = query.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError(f"size must be a positive integer, got {size!r}")
+        check_params(
+            merged_extra({**query, "page": start_page}, self.options.extra_query, "extra_query")
+        )
 
         redactor = self.core.transport.redactor
 

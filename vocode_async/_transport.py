@@ -16,6 +16,7 @@ the headers were written, so one that timed out in the pool queue or was interru
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import math
 import re
@@ -161,7 +162,9 @@ class Network:
     """How the transport reaches the API: pool limits, proxy, TLS, tracing, default headers.
 
     ``proxy`` is the proxy every request goes through (the client resolves it from
-    ``HTTP(S)_PROXY``/``NO_PROXY`` once, unless told not to trust the environment);
+    ``HTTP(S)_PROXY``/``NO_PROXY`` once, unless told not to trust the environment), a URL
+    without credentials: those are ``proxy_auth`` (user, password), sent as a
+    ``Proxy-Authorization`` header (aiohttp quotes the proxy URL in its errors);
     ``ssl`` is an ``ssl.SSLContext``, or False to skip verification (never do that against
     the real API).
     """
@@ -169,9 +172,24 @@ class Network:
     max_connections: int = 100
     max_connections_per_host: int = 0
     proxy: str | None = attrs.field(default=None, repr=False)
+    proxy_auth: tuple[str, str] | None = attrs.field(default=None, repr=False)
     ssl: ssl_module.SSLContext | bool = True
     trace_configs: tuple[aiohttp.TraceConfig, ...] = ()
     default_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        """What to mask besides the key: secret-looking default headers, the proxy's password
+        and ``user:password`` (whose base64 a proxy echoes from ``Proxy-Authorization``)."""
+        auth = self.proxy_auth
+        proxy = () if auth is None else (auth[1], f"{auth[0]}:{auth[1]}")
+        return (*secret_headers(self.default_headers), *proxy)
+
+    def proxy_headers(self) -> dict[str, str] | None:
+        """The proxy's ``Proxy-Authorization`` header, if it has credentials."""
+        if self.proxy_auth is None:
+            return None
+        pair = ":".join(self.proxy_auth).encode()
+        return {"Proxy-Authorization": "Basic " + base64.b64encode(pair).decode()}
 
     def session(self, *, force_close: bool = False) -> aiohttp.ClientSession:
         """A new session with these settings.
@@ -192,6 +210,8 @@ class Network:
             # Never aiohttp's own trust_env: it reads .netrc and the environment in a
             # thread on every request (and .netrc credentials clash with our header).
             trust_env=False,
+            # No cookies kept: every request stands alone, authenticated by the key only.
+            cookie_jar=aiohttp.DummyCookieJar(),
             trace_configs=[*traces, *self.trace_configs] or None,
         )
         # No silent re-send of a GET on a dropped keep-alive connection: every request is
@@ -222,7 +242,7 @@ class Transport:
 
     def __attrs_post_init__(self) -> None:
         # Default headers with secret-looking names (an X-Api-Key for a gateway) count too.
-        self.redactor = Redactor((self.api_key, *secret_headers(self.network.default_headers)))
+        self.redactor = Redactor((self.api_key, *self.network.secrets()))
 
     def _session(self, fresh: bool = False) -> aiohttp.ClientSession:
         if self.closed:
@@ -293,6 +313,8 @@ class Transport:
         # Ours last: an extra header can add to a request, never re-point its credentials.
         headers["Authorization"] = f"Bearer {self.api_key}"
         headers["User-Agent"] = self.user_agent
+        if self.base_url.startswith("http:"):  # plain http is forwarded by the proxy as is
+            headers.update(self.network.proxy_headers() or {})
         if has_body:
             headers["Content-Type"] = "application/json"
         return headers
@@ -337,6 +359,7 @@ class Transport:
             allow_redirects=False,
             timeout=self._timeout(timeout),
             proxy=self.network.proxy,
+            proxy_headers=self.network.proxy_headers(),  # to a CONNECT (https)
             middlewares=middlewares,
             trace_request_ctx=attempt,
         )
