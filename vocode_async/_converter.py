@@ -146,7 +146,8 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
 
 
 def _is_model_class(tp: Any) -> bool:
-    return attrs.has(tp) and not issubclass(tp, UnknownVariant)
+    cls = typing.get_origin(tp) or tp  # a parametrized generic (``Page[X]``) too
+    return isinstance(cls, type) and attrs.has(cls) and not issubclass(cls, UnknownVariant)
 
 
 _JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean"}

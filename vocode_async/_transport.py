@@ -117,6 +117,23 @@ class _Attempt:
         return await handler(req)
 
 
+# aiohttp's private name for a session's own middlewares (it has no public accessor);
+# tests/test_aiohttp_internals.py fails loudly if a release renames it.
+SESSION_MIDDLEWARES = "_middlewares"
+
+
+def _middlewares(session: aiohttp.ClientSession, attempt: _Attempt, ours: bool) -> Any:
+    """The request's middlewares: ``attempt.once`` innermost, so aiohttp never re-sends an
+    idempotent request on its own when a kept-alive connection drops (every request is
+    one our retry accounting made). Per-request middlewares replace a session's: a
+    borrowed session's own run first. Were aiohttp's name for them gone, the session's own
+    apply alone (None), unguarded, rather than silently dropped."""
+    if ours:
+        return (attempt.once,)
+    theirs = getattr(session, SESSION_MIDDLEWARES, None)
+    return None if theirs is None else (*theirs, attempt.once)
+
+
 async def _on_headers_sent(_: Any, context: Any, __: Any) -> None:
     attempt = context.trace_request_ctx
     if isinstance(attempt, _Attempt):
@@ -193,10 +210,7 @@ class Network:
             trust_env=False,
             trace_configs=[*traces, *self.trace_configs] or None,
         )
-        # No silent re-send of a GET on a dropped keep-alive connection: every request is
-        # one our retry accounting made (the switch aiohttp's own TestClient uses).
-        session._retry_connection = False
-        return session
+        return session  # aiohttp's own re-send is refused per request (see _middlewares)
 
 
 @attrs.define
@@ -321,11 +335,6 @@ class Transport:
         attempt: _Attempt,
     ) -> Any:
         session = self._session(fresh)
-        middlewares = None
-        if not (fresh or self.owns_session):
-            # A borrowed session re-sends unless told per request (its settings are not
-            # ours to change): ours last (innermost), after its own middlewares.
-            middlewares = (*getattr(session, "_middlewares", ()), attempt.once)
         return session.request(
             method,
             self.base_url + path,
@@ -335,7 +344,7 @@ class Transport:
             allow_redirects=False,
             timeout=self._timeout(timeout),
             proxy=self.network.proxy,
-            middlewares=middlewares,
+            middlewares=_middlewares(session, attempt, ours=fresh or self.owns_session),
             trace_request_ctx=attempt,
         )
 
