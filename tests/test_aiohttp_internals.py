@@ -52,9 +52,10 @@ async def test_a_borrowed_sessions_own_middlewares_still_run() -> None:
 
     app = web.Application()
     app.router.add_get("/v1/ping", handler)
-    async with running(app) as url, aiohttp.ClientSession(middlewares=(_tag,)) as session:
-        async with AsyncVocode(
-            api_key=API_KEY, base_url=url, retry_policy=FAST, session=session
-        ) as client:
-            assert await client.request("GET", "/v1/ping") == {"ok": True}
+    async with (
+        running(app) as url,
+        aiohttp.ClientSession(middlewares=(_tag,)) as session,
+        AsyncVocode(api_key=API_KEY, base_url=url, retry_policy=FAST, session=session) as client,
+    ):
+        assert await client.request("GET", "/v1/ping") == {"ok": True}
     assert seen == ["ran"]
