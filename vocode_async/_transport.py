@@ -101,20 +101,27 @@ class Payload:
 class _Attempt:
     """One request on the wire: has aiohttp written its headers yet?"""
 
-    __slots__ = ("sent", "started")
+    __slots__ = ("dropped", "sent", "started")
 
     def __init__(self, tracked: bool) -> None:
         self.sent = not tracked  # on a session without our trace, assume the worst
         self.started = False
+        self.dropped: aiohttp.ClientError | None = None
 
     async def once(
         self, req: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
-        """A middleware refusing aiohttp's private re-send on a dropped keep-alive connection."""
+        """A middleware refusing any second send of the request, such as aiohttp's own
+        re-send of an idempotent request whose kept-alive connection dropped: called again,
+        it raises the first call's error (as if aiohttp had not tried again)."""
         if self.started:
-            raise aiohttp.ServerDisconnectedError("connection dropped; not re-sent by aiohttp")
+            raise self.dropped or aiohttp.ServerDisconnectedError("not re-sent by aiohttp")
         self.started = True
-        return await handler(req)
+        try:
+            return await handler(req)
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+            self.dropped = exc  # what aiohttp re-sends on (and only once)
+            raise
 
 
 # aiohttp's private name for a session's own middlewares (it has no public accessor);
