@@ -105,6 +105,13 @@ def test_a_pre_init_hook_runs_as_it_does_through_cattrs() -> None:
     assert PRE_INITS == ["pre", "pre"]  # once for each decoder
 
 
+def test_an_untyped_field_is_left_to_cattrs() -> None:
+    untyped = attrs.make_class("Untyped", ["id"], frozen=True)
+    ours, theirs = both({"id": [1, "x"]}, untyped)
+    assert ours == theirs
+    assert generated(make_converter(), untyped) is None
+
+
 def test_the_shapes_it_builds_are_still_generated() -> None:
     assert generated(make_converter(), NormalizedCall) is not None
     assert generated(make_converter(), Page[NormalizedCall]) is not None

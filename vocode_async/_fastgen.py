@@ -79,6 +79,7 @@ def _init_does_more(cls: type) -> bool:
 def _plain_field(field: attrs.Attribute[Any]) -> bool:
     return (
         field.init
+        and field.type is not None  # untyped: cattrs passes it through
         and field.validator is None
         and field.converter is None
         and not isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
@@ -89,7 +90,9 @@ def _plain_field(field: attrs.Attribute[Any]) -> bool:
 def _hints(tp: Any) -> tuple[type, dict[str, Any]]:
     """The class of ``tp`` and its field types, a generic's parameters filled in."""
     cls = typing.get_origin(tp) or tp
-    hints = typing.get_type_hints(cls)
+    annotated = typing.get_type_hints(cls)
+    # A field given as attrs.field(type=...) has no annotation (make_class on attrs < 25).
+    hints = {f.name: annotated.get(f.name, f.type) for f in attrs.fields(cls)}
     if cls is tp:
         return cls, hints
     bound = dict(zip(cls.__parameters__, typing.get_args(tp), strict=True))
