@@ -1,5 +1,6 @@
 """Sessions: `tests` (lint, types, pytest; the README's command), `pytest-3.10` ... `pytest-3.13`
-(the suite on every supported Python: CI's matrix), `docs` (the reference), `build` (the
+(the suite on every supported Python: CI's matrix), `lowest` (the suite with the lowest
+version of every dependency pyproject.toml allows), `docs` (the reference), `build` (the
 sdist and wheel, checked and installed), `demo`, `bench`."""
 
 from __future__ import annotations
@@ -32,6 +33,21 @@ def tests(session: nox.Session) -> None:
 def pytest(session: nox.Session) -> None:
     """pytest on one supported Python (missing: skipped; an error in CI, as .ci/run asks)."""
     session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0])
+def lowest(session: nox.Session) -> None:
+    """pytest with the lowest version of every direct dependency pyproject.toml allows (uv's
+    lowest-direct resolution; their own dependencies at their newest), on the lowest
+    supported Python: a floor the code has outgrown fails here."""
+    session.install("uv")
+    python = str(Path(session.bin) / "python")
+    session.run(
+        *("uv", "pip", "install", "--quiet", "--python", python),
+        *("--resolution", "lowest-direct", "-e", ".[test]"),
+    )
+    session.run("uv", "pip", "freeze", "--python", python)  # the versions tested, in the log
     session.run("pytest", *session.posargs)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import os
 import re
 import types
 import typing
@@ -146,7 +147,8 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
 
 
 def _is_model_class(tp: Any) -> bool:
-    return attrs.has(tp) and not issubclass(tp, UnknownVariant)
+    cls = typing.get_origin(tp) or tp  # a parametrized generic (``Page[X]``) too
+    return isinstance(cls, type) and attrs.has(cls) and not issubclass(cls, UnknownVariant)
 
 
 _JSON_KINDS = {str: "a string", int: "a number", float: "a number", bool: "a boolean"}
@@ -404,6 +406,11 @@ def _unstructure_output(converter: cattrs.Converter, redact: bool, cls: type) ->
     return hook
 
 
+def fast_decode_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """False when ``VOCODE_FAST_DECODE`` is ``0``, ``false``, ``no`` or ``off``."""
+    return environ.get("VOCODE_FAST_DECODE", "").strip().lower() not in {"0", "false", "no", "off"}
+
+
 def _is_tuple(tp: Any) -> bool:
     return tp is tuple or typing.get_origin(tp) is tuple
 
@@ -413,16 +420,25 @@ def _is_model(tp: Any) -> bool:
 
 
 def make_converter(
-    *, detailed: bool = False, requests: bool = False, output: bool = False, redact: bool = False
+    *,
+    detailed: bool = False,
+    requests: bool = False,
+    output: bool = False,
+    redact: bool = False,
+    fast: bool | None = None,
 ) -> cattrs.Converter:
     """Build the converter every response goes through.
 
     ``requests``: the one request bodies go through; ``output``: the one behind
     ``to_dict()`` and the CLI, with third-party secrets replaced by ``<redacted>`` when
-    ``redact``.
+    ``redact``. ``fast``: structure models with the generated functions of ``_fastgen``
+    (not with ``detailed``); None reads ``VOCODE_FAST_DECODE`` now (``0`` turns them off,
+    for debugging: cattrs' own functions then decode alike, slower).
     """
     conv = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
-    if not detailed:
+    if fast is None:
+        fast = fast_decode_enabled()
+    if fast and not detailed:
         conv.register_structure_hook_factory(can_inline, functools.partial(make_structure_fn, conv))
     conv.register_structure_hook(str, _strict(str, "a string"))
     conv.register_structure_hook(int, _strict(int, "an integer"))

@@ -14,12 +14,19 @@ private *builder*: a subclass that adds no slot and restores ``object``'s attrib
 protocol, whose plain attribute stores the interpreter specializes. The object is filled
 as a builder, then becomes the model class (``__class__`` assignment: same layout, checked
 by CPython) before anyone else sees it; a half-filled builder is never returned.
+
+Since the class's ``__init__`` never runs, only classes whose ``__init__`` does nothing
+but store its arguments under the fields' names are compiled (:func:`can_inline`); any
+other falls back to cattrs. Each function's source is registered in :mod:`linecache`
+(under ``<vocode_async structure ...>``), so tracebacks and ``inspect.getsource`` show it;
+:func:`source_of` returns it.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import enum
+import linecache
 import types
 import typing
 from collections.abc import Callable
@@ -33,33 +40,59 @@ import cattrs
 from ._types import Unset
 from .models._base import Model
 
-__all__ = ["can_inline", "make_structure_fn", "tag_of"]
+__all__ = ["can_inline", "make_structure_fn", "source_of", "tag_of"]
 
 _NoneType = type(None)
 _MISSING = object()
 _PRIMS = (str, int, bool)
 
 
+# Where attrs' __init__ stores the hash of a ``cache_hash=True`` class (no public flag says
+# a class caches it); a rename fails tests/test_fastgen_shapes.py, not silently.
+_HASH_CACHE = "_attrs_cached_hash"
+
+
 def can_inline(tp: Any) -> bool:
-    """Attrs classes without validators, converters or factories; a generic one (``Page``)
-    once parametrized with concrete types."""
+    """Attrs classes whose ``__init__`` only stores its arguments: no pre- or post-init
+    hook, no cached hash; fields without validators, converters, factories, aliases or
+    ``init=False``. A generic one (``Page``) once parametrized with concrete types."""
     cls = typing.get_origin(tp) or tp
-    if not (isinstance(cls, type) and attrs.has(cls)) or hasattr(cls, "__attrs_post_init__"):
+    if not (isinstance(cls, type) and attrs.has(cls)) or _init_does_more(cls):
         return False
     if getattr(cls, "__parameters__", None) and (
         cls is tp or any(isinstance(arg, typing.TypeVar) for arg in typing.get_args(tp))
     ):
         return False
-    return all(
-        f.validator is None and f.converter is None and not isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
-        for f in attrs.fields(cls)
+    return all(_plain_field(f) for f in attrs.fields(cls))
+
+
+def _init_does_more(cls: type) -> bool:
+    """Whether attrs' ``__init__`` runs code or sets state that a direct build would skip."""
+    hash_names = getattr(getattr(cls.__hash__, "__code__", None), "co_names", ())
+    return (
+        hasattr(cls, "__attrs_pre_init__")
+        or hasattr(cls, "__attrs_post_init__")
+        or _HASH_CACHE in hash_names
+    )
+
+
+def _plain_field(field: attrs.Attribute[Any]) -> bool:
+    return (
+        field.init
+        and field.type is not None  # untyped: cattrs passes it through
+        and field.validator is None
+        and field.converter is None
+        and not isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+        and getattr(field, "alias", field.name) == field.name  # cattrs knows what it means
     )
 
 
 def _hints(tp: Any) -> tuple[type, dict[str, Any]]:
     """The class of ``tp`` and its field types, a generic's parameters filled in."""
     cls = typing.get_origin(tp) or tp
-    hints = typing.get_type_hints(cls)
+    annotated = typing.get_type_hints(cls)
+    # A field given as attrs.field(type=...) has no annotation (make_class on attrs < 25).
+    hints = {f.name: annotated.get(f.name, f.type) for f in attrs.fields(cls)}
     if cls is tp:
         return cls, hints
     bound = dict(zip(cls.__parameters__, typing.get_args(tp), strict=True))
@@ -245,7 +278,37 @@ def make_structure_fn(converter: cattrs.Converter, tp: Any) -> Callable[[Any, An
         body.append(f"  if len(o) + m != {len(fields)}:")
         body.append("    obj._extra = _proxy({k: x for k, x in o.items() if k not in _known})")
     body += ["  obj.__class__ = _cls", "  return obj"]
-    source = "\n".join(body)
-    exec(compile(source, f"<vocode_async structure {cls.__qualname__}>", "exec"), env)
+    source = "\n".join(body) + "\n"
+    filename = _register(_type_name(tp), source)
+    exec(compile(source, filename, "exec"), env)
     fn: Callable[[Any, Any], Any] = env["structure"]
     return fn
+
+
+def _type_name(tp: Any) -> str:
+    """``module.Qualname``, with a generic's arguments: ``...Page[NormalizedCall]``."""
+    cls = typing.get_origin(tp) or tp
+    args = typing.get_args(tp)
+    inner = ", ".join(getattr(a, "__qualname__", repr(a)) for a in args)
+    return f"{cls.__module__}.{cls.__qualname__}" + (f"[{inner}]" if args else "")
+
+
+def _register(name: str, source: str) -> str:
+    """A linecache filename holding ``source``: the same for the same source (converters
+    built again reuse it), numbered for another class of the same name."""
+    lines = source.splitlines(keepends=True)
+    n = 1
+    while True:
+        filename = f"<vocode_async structure {name}{f' #{n}' if n > 1 else ''}>"
+        entry = (len(source), None, lines, filename)  # no mtime: linecache.checkcache keeps it
+        if linecache.cache.setdefault(filename, entry) == entry:
+            return filename
+        n += 1
+
+
+def source_of(fn: Callable[..., Any]) -> str | None:
+    """The generated source of a structure function made here (None for any other)."""
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", "")
+    if not filename.startswith("<vocode_async structure "):
+        return None
+    return "".join(linecache.getlines(filename)) or None

@@ -103,20 +103,44 @@ class Payload:
 class _Attempt:
     """One request on the wire: has aiohttp written its headers yet?"""
 
-    __slots__ = ("sent", "started")
+    __slots__ = ("dropped", "sent", "started")
 
     def __init__(self, tracked: bool) -> None:
         self.sent = not tracked  # on a session without our trace, assume the worst
         self.started = False
+        self.dropped: aiohttp.ClientError | None = None
 
     async def once(
         self, req: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
-        """A middleware refusing aiohttp's private re-send on a dropped keep-alive connection."""
+        """A middleware refusing any second send of the request, such as aiohttp's own
+        re-send of an idempotent request whose kept-alive connection dropped: called again,
+        it raises the first call's error (as if aiohttp had not tried again)."""
         if self.started:
-            raise aiohttp.ServerDisconnectedError("connection dropped; not re-sent by aiohttp")
+            raise self.dropped or aiohttp.ServerDisconnectedError("not re-sent by aiohttp")
         self.started = True
-        return await handler(req)
+        try:
+            return await handler(req)
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+            self.dropped = exc  # what aiohttp re-sends on (and only once)
+            raise
+
+
+# aiohttp's private name for a session's own middlewares (it has no public accessor);
+# tests/test_aiohttp_internals.py fails loudly if a release renames it.
+SESSION_MIDDLEWARES = "_middlewares"
+
+
+def _middlewares(session: aiohttp.ClientSession, attempt: _Attempt, ours: bool) -> Any:
+    """The request's middlewares: ``attempt.once`` innermost, so aiohttp never re-sends an
+    idempotent request on its own when a kept-alive connection drops (every request is
+    one our retry accounting made). Per-request middlewares replace a session's: a
+    borrowed session's own run first. Were aiohttp's name for them gone, the session's own
+    apply alone (None), unguarded, rather than silently dropped."""
+    if ours:
+        return (attempt.once,)
+    theirs = getattr(session, SESSION_MIDDLEWARES, None)
+    return None if theirs is None else (*theirs, attempt.once)
 
 
 async def _on_headers_sent(_: Any, context: Any, __: Any) -> None:
@@ -214,10 +238,7 @@ class Network:
             cookie_jar=aiohttp.DummyCookieJar(),
             trace_configs=[*traces, *self.trace_configs] or None,
         )
-        # No silent re-send of a GET on a dropped keep-alive connection: every request is
-        # one our retry accounting made (the switch aiohttp's own TestClient uses).
-        session._retry_connection = False
-        return session
+        return session  # aiohttp's own re-send is refused per request (see _middlewares)
 
 
 @attrs.define
@@ -345,11 +366,6 @@ class Transport:
         attempt: _Attempt,
     ) -> Any:
         session = self._session(fresh)
-        middlewares = None
-        if not (fresh or self.owns_session):
-            # A borrowed session re-sends unless told per request (its settings are not
-            # ours to change): ours last (innermost), after its own middlewares.
-            middlewares = (*getattr(session, "_middlewares", ()), attempt.once)
         return session.request(
             method,
             self.base_url + path,
@@ -360,7 +376,7 @@ class Transport:
             timeout=self._timeout(timeout),
             proxy=self.network.proxy,
             proxy_headers=self.network.proxy_headers(),  # to a CONNECT (https)
-            middlewares=middlewares,
+            middlewares=_middlewares(session, attempt, ours=fresh or self.owns_session),
             trace_request_ctx=attempt,
         )
 
