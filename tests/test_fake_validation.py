@@ -263,7 +263,7 @@ async def test_buy_with_no_body_uses_the_spec_default(
         {"page": "\u0661"},  # an Arabic-Indic digit one: int() reads it, FastAPI does not
         {"sort_desc": "perhaps"},
         {"page": "1" * 4301},  # past Python's int max-str-digits: not a 500
-        {"size": "9" * 10_000},
+        {"size": "9" * 8000},  # (a longer request line is aiohttp's 400, as a proxy's)
         {"page": "-" + "1" * 5000},
     ],
 )
@@ -444,7 +444,7 @@ async def test_body_integers_outside_int64_are_a_422(
     (error,) = answer["detail"]
     assert set(error) == {"loc", "msg", "type"}
     if kind is not None:
-        assert (error["loc"], error["type"]) == (["body", "pitch"], kind), error
+        assert (error["loc"], error["type"]) == (["body", "voice_azure", "pitch"], kind), error
     assert snapshot(fake) == before
     async with fake.client() as client:  # the group still decodes
         assert [v async for v in client.voices.list(size=100)]
@@ -490,7 +490,7 @@ async def test_body_numbers_must_be_finite(
     status, answer = await send(http, fake, "/v1/voices/create", raw=raw)
     assert status == 422, answer
     if kind is not None:
-        assert [(e["loc"], e["type"]) for e in answer["detail"]] == [(["body", "stability"], kind)]
+        assert [(e["loc"], e["type"]) for e in answer["detail"]] == [(["body", "voice_eleven_labs", "stability"], kind)]
     assert snapshot(fake) == before
 
 
