@@ -79,7 +79,8 @@ async def test_large_bodies_are_kept_capped_with_their_size(anon: aiohttp.Client
 async def test_counters_of_unknown_routes_do_not_grow(anon: aiohttp.ClientSession) -> None:
     async with FakeVocodeServer(api_key=API_KEY, calls=3) as server:
         for n in range(60):
-            method, path = (("GET", f"/nope/{n}"), ("DELETE", "/v1/usage"), ("PATCH", f"/{n}"))[n % 3]
+            choices = (("GET", f"/nope/{n}"), ("DELETE", "/v1/usage"), ("PATCH", f"/{n}"))
+            method, path = choices[n % 3]
             async with anon.request(method, server.url + path) as resp:
                 assert resp.status in (404, 405)
         assert len(server.counters) == 1, server.counters
@@ -119,7 +120,8 @@ async def main() -> None:
                     headers = {"Content-Type": "application/json"}
                     if n % 2:
                         headers["Authorization"] = "Bearer k"
-                    async with http.post(url, params={"id": prompt}, data=big, headers=headers) as r:
+                    query = {"id": prompt}
+                    async with http.post(url, params=query, data=big, headers=headers) as r:
                         assert r.status in (200, 403), r.status
             await flood(80)   # the ring is full, every buffer size has been seen
             before = rss()

@@ -466,7 +466,8 @@ async def test_body_integers_within_int64_are_stored_as_ints(
     raw = b'{"type": "voice_azure", "voice_name": "v", "pitch": ' + value + b"}"
     status, voice = await send(http, fake, "/v1/voices/create", raw=raw)
     assert status == 200, voice
-    assert voice["pitch"] == stored and isinstance(fake.store.objects["voices"][voice["id"]]["pitch"], int)
+    kept = fake.store.objects["voices"][voice["id"]]["pitch"]
+    assert voice["pitch"] == stored and isinstance(kept, int)
     async with fake.client() as client:
         listed = [v async for v in client.voices.list(size=100)]
         assert any(v.id == voice["id"] and v.pitch == stored for v in listed)
@@ -490,7 +491,8 @@ async def test_body_numbers_must_be_finite(
     status, answer = await send(http, fake, "/v1/voices/create", raw=raw)
     assert status == 422, answer
     if kind is not None:
-        assert [(e["loc"], e["type"]) for e in answer["detail"]] == [(["body", "voice_eleven_labs", "stability"], kind)]
+        where = ["body", "voice_eleven_labs", "stability"]
+        assert [(e["loc"], e["type"]) for e in answer["detail"]] == [(where, kind)]
     assert snapshot(fake) == before
 
 
