@@ -428,3 +428,12 @@ async def test_a_method_matches_in_any_case(
 ) -> None:
     small.faults.add(path="/v1/usage", method="get", status=418)
     assert (await call(http, small, "GET", "/v1/usage"))[0] == 418
+
+
+async def test_empty_page_fault_with_a_bad_page_query_is_no_500(
+    http: aiohttp.ClientSession, small: FakeVocodeServer
+) -> None:
+    small.faults.add(kind=FaultKind.EMPTY_PAGE, path="/v1/calls/list", times=None)
+    for page in ("abc", "\u0661", "9" * 5000):
+        status, answer = await call(http, small, "GET", "/v1/calls/list", {"page": page})
+        assert status == 200 and (answer["page"], answer["items"]) == (1, []), answer
