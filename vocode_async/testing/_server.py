@@ -34,7 +34,7 @@ _MAX_SIZE = 1000
 _INT64 = 2**63
 _UNROUTED = "(no route)"  # the counter of every request for a route the API lacks
 _REQUEST_IDS = uuid.UUID("6f3d1c0e-7a52-4c1b-9a39-2f0d6f1a8b11")  # namespace of the ids
-# where a request keeps its id (a typed key from aiohttp 3.13 on, a plain one before)
+# where a request keeps its id (a typed key where aiohttp has them, a plain one before)
 _ID_KEY: Any = (
     web.RequestKey("vocode_request_id", str) if hasattr(web, "RequestKey") else "vocode_request_id"
 )
