@@ -7,6 +7,7 @@ edges and each fault kind behave as documented.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
 import subprocess
 import sys
@@ -15,12 +16,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import attrs
 import jsonschema
 import pytest
 
 from tests import spec
 from tests.conftest import API_KEY, serve
-from vocode_async.testing import FakeVocodeServer, Fault, FaultKind
+from vocode_async.testing import FakeVocodeServer, Fault, FaultKind, Faults
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
@@ -370,3 +372,69 @@ async def test_estimated_totals(http: aiohttp.ClientSession) -> None:
         assert len(ids) == len(set(ids)) == 2345
         # it fans out within the estimate: at most prefetch (4) pages past the end
         assert 25 <= srv.counters["GET /v1/calls/list"] <= 25 + 4
+
+
+# -- fault kinds by name, a typed faults.add ------------------------------------------------
+
+
+async def test_a_kind_given_by_name_acts(
+    http: aiohttp.ClientSession, small: FakeVocodeServer
+) -> None:
+    rule = Fault(kind="latency", path="/v1/usage", delay=0.3)
+    assert rule.kind is FaultKind.LATENCY
+    small.faults.add(rule)
+    started = time.monotonic()
+    assert (await call(http, small, "GET", "/v1/usage"))[0] == 200
+    assert time.monotonic() - started >= 0.3 and rule.fired == 1
+    hang = small.faults.add(kind="hang", path="/v1/usage")
+    assert hang.kind is FaultKind.HANG
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(call(http, small, "GET", "/v1/usage"), 0.3)
+
+
+@pytest.mark.parametrize("kind", ["boom", "LATENCY", "rate_limit", 3, None])
+def test_an_unknown_kind_is_refused_naming_the_kinds(kind: Any) -> None:
+    expected = r"unknown fault kind .*; one of status, latency, reset, truncate, hang, empty_page"
+    with pytest.raises(ValueError, match=expected):
+        Fault(kind=kind)
+    with pytest.raises(ValueError, match=expected):
+        Faults().add(kind=kind)
+
+
+def test_faults_add_takes_the_fields_of_fault_with_its_defaults() -> None:
+    params = inspect.signature(Faults.add).parameters
+    fields = {f.name: f for f in attrs.fields(Fault) if f.name not in ("seen", "fired")}
+    assert set(params) - {"self", "fault"} == set(fields)
+    for name, field in fields.items():
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory()
+        assert params[name].default in (default, None), name
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY
+    assert Faults().add() == Fault()
+    with pytest.raises(TypeError, match="a Fault or its fields, not both"):
+        Faults().add(Fault(), status=503)
+
+
+def test_after_applies_to_the_kinds_that_can_spoil_an_answer() -> None:
+    with pytest.raises(ValueError, match="after=True does not apply to a 'empty_page' fault"):
+        Fault(kind="empty_page", after=True)
+    assert Fault.parse("reset:path=/v1/calls/create,after=true").after is True
+    with pytest.raises(ValueError, match="bad value for fault option 'after'"):
+        Fault.parse("reset:after=maybe")
+
+
+async def test_a_method_matches_in_any_case(
+    http: aiohttp.ClientSession, small: FakeVocodeServer
+) -> None:
+    small.faults.add(path="/v1/usage", method="get", status=418)
+    assert (await call(http, small, "GET", "/v1/usage"))[0] == 418
+
+
+async def test_empty_page_fault_with_a_bad_page_query_is_no_500(
+    http: aiohttp.ClientSession, small: FakeVocodeServer
+) -> None:
+    small.faults.add(kind=FaultKind.EMPTY_PAGE, path="/v1/calls/list", times=None)
+    for page in ("abc", "\u0661", "9" * 5000):
+        status, answer = await call(http, small, "GET", "/v1/calls/list", {"page": page})
+        assert status == 200 and (answer["page"], answer["items"]) == (1, []), answer

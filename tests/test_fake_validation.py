@@ -262,6 +262,9 @@ async def test_buy_with_no_body_uses_the_spec_default(
         {"page": "+-1"},
         {"page": "\u0661"},  # an Arabic-Indic digit one: int() reads it, FastAPI does not
         {"sort_desc": "perhaps"},
+        {"page": "1" * 4301},  # past Python's int max-str-digits: not a 500
+        {"size": "9" * 8000},  # (a longer request line is aiohttp's 400, as a proxy's)
+        {"page": "-" + "1" * 5000},
     ],
 )
 async def test_list_query_out_of_range_is_a_422(
@@ -271,6 +274,31 @@ async def test_list_query_out_of_range_is_a_422(
         status, answer = await send(http, fake, f"/v1/{group}/list", params=query, method="GET")
         assert status == 422, (group, answer)
         assert answer["detail"][0]["loc"] == ["query", next(iter(query))]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("1" * 4301, "int_parsing_size"),
+        ("-" + "9" * 5000, "int_parsing_size"),
+        ("9" * 20, "less_than"),
+        ("-" + "9" * 20, "greater_than_equal"),
+    ],
+)
+async def test_query_integers_too_long_or_too_large_say_so(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer, text: str, kind: str
+) -> None:
+    status, answer = await send(http, fake, "/v1/calls/list", params={"page": text}, method="GET")
+    assert status == 422, answer
+    assert [(e["loc"], e["type"]) for e in answer["detail"]] == [(["query", "page"], kind)]
+
+
+async def test_query_integer_with_many_leading_zeros_is_read(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer
+) -> None:
+    params = {"page": "0" * 5000 + "2", "size": "2"}  # pydantic reads it as 2
+    status, answer = await send(http, fake, "/v1/calls/list", params=params, method="GET")
+    assert status == 200 and answer["page"] == 2
 
 
 async def test_largest_page_is_empty_not_an_error(
@@ -384,14 +412,96 @@ async def test_create_fills_the_spec_defaults(
     assert status == 200 and action["action_trigger"] == PHRASE_TRIGGER
 
 
-async def test_integers_beyond_64_bits_are_stored_and_served(
+INT64_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (str(2**63).encode(), "less_than"),
+        (str(2**64 - 1).encode(), "less_than"),
+        # orjson reads integers past 64 bits (and -2**63 - 1) as floats: refused as pydantic
+        # refuses such a float
+        (b"18446744073709551616", "int_parsing_size"),  # 2**64: what the fake used to store
+        (str(-(2**63) - 1).encode(), "int_parsing_size"),
+        (str(2**70).encode(), "int_parsing_size"),
+        (b"1e308", "int_parsing_size"),  # a float with no fraction, out of int64
+        (b"9.3e18", "int_parsing_size"),
+        (b"-1e19", "int_parsing_size"),
+        (b"1.5", "int_from_float"),
+        (b"1e400", None),  # inf to Python's json (FastAPI): refused either way
+        (b"-1e400", None),
+        (b"1" * 5000, None),
+    ],
+)
+async def test_body_integers_outside_int64_are_a_422(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer, value: bytes, kind: str | None
+) -> None:
+    before = snapshot(fake)
+    raw = b'{"type": "voice_azure", "voice_name": "v", "pitch": ' + value + b"}"
+    status, answer = await send(http, fake, "/v1/voices/create", raw=raw)
+    assert status == 422, answer
+    (error,) = answer["detail"]
+    assert set(error) == {"loc", "msg", "type"}
+    if kind is not None:
+        assert (error["loc"], error["type"]) == (["body", "voice_azure", "pitch"], kind), error
+    assert snapshot(fake) == before
+    async with fake.client() as client:  # the group still decodes
+        assert [v async for v in client.voices.list(size=100)]
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        (str(INT64_MAX).encode(), INT64_MAX),
+        (str(-(2**63)).encode(), -(2**63)),
+        (b"1.0", 1),  # pydantic's lax mode: an integral float is an int
+        (b"1e18", 10**18),
+        (b"-0.0", 0),
+    ],
+)
+async def test_body_integers_within_int64_are_stored_as_ints(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer, value: bytes, stored: int
+) -> None:
+    raw = b'{"type": "voice_azure", "voice_name": "v", "pitch": ' + value + b"}"
+    status, voice = await send(http, fake, "/v1/voices/create", raw=raw)
+    assert status == 200, voice
+    kept = fake.store.objects["voices"][voice["id"]]["pitch"]
+    assert voice["pitch"] == stored and isinstance(kept, int)
+    async with fake.client() as client:
+        listed = [v async for v in client.voices.list(size=100)]
+        assert any(v.id == voice["id"] and v.pitch == stored for v in listed)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        (b"1e400", None),
+        (b"-1e400", None),
+        (b"1" + b"0" * 400, None),  # an integer no float can hold
+        (b"NaN", None),
+        (b"Infinity", None),
+    ],
+)
+async def test_body_numbers_must_be_finite(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer, value: bytes, kind: str | None
+) -> None:
+    before = snapshot(fake)
+    raw = b'{"type": "voice_eleven_labs", "voice_id": "v", "stability": ' + value + b"}"
+    status, answer = await send(http, fake, "/v1/voices/create", raw=raw)
+    assert status == 422, answer
+    if kind is not None:
+        where = ["body", "voice_eleven_labs", "stability"]
+        assert [(e["loc"], e["type"]) for e in answer["detail"]] == [(where, kind)]
+    assert snapshot(fake) == before
+
+
+async def test_body_numbers_up_to_the_largest_float_are_stored(
     http: aiohttp.ClientSession, fake: FakeVocodeServer
 ) -> None:
-    body = {"type": "voice_azure", "voice_name": "v", "pitch": 2**70}
-    status, voice = await send(http, fake, "/v1/voices/create", body)
-    assert status == 200 and voice["pitch"] == 2**70
-    status, listed = await send(http, fake, "/v1/voices/list", params={"size": "50"}, method="GET")
-    assert status == 200 and voice in listed["items"]
+    raw = b'{"type": "voice_eleven_labs", "voice_id": "v", "stability": 1e308}'
+    status, voice = await send(http, fake, "/v1/voices/create", raw=raw)
+    assert status == 200 and voice["stability"] == 1e308
 
 
 async def test_a_nested_update_may_not_change_the_kind_and_changes_nothing(

@@ -155,6 +155,15 @@ async def test_raw_responses_for_get_list_create_and_recording() -> None:
 async def test_request_id_is_none_when_the_server_sends_none(server: FakeVocodeServer) -> None:
     async with server.client(retry_policy=FAST) as client:
         raw = await client.usage.with_raw_response.get()
+        assert raw.request_id == server.log[-1].request_id and raw.status == 200
+    app = server.app()  # the fake's routes behind a proxy that drops the fake's request id
+
+    async def strip(_request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.popall("X-Request-Id", None)
+
+    app.on_response_prepare.append(strip)
+    async with running(app) as url, AsyncVocode(API_KEY, base_url=url) as client:
+        raw = await client.usage.with_raw_response.get()
         assert raw.request_id is None and raw.status == 200
 
 

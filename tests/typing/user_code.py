@@ -40,6 +40,7 @@ from vocode_async.models import (
     Usage,
     Voice,
 )
+from vocode_async.testing import FakeVocodeServer, Fault, FaultKind, RequestRecord
 
 
 async def main() -> None:
@@ -142,6 +143,23 @@ async def configured() -> None:
         max_connections_per_host=5,
     ) as client:
         await escape_hatches(client)
+
+
+async def against_the_fake() -> None:
+    # `mypy --strict` warns of an unused `type: ignore`: each one below is a check that the
+    # line IS an error (a misspelt fault field, an attribute the client lacks).
+    async with FakeVocodeServer(calls=5, seed=1) as server:
+        rule: Fault = server.faults.add(kind="reset", path="/v1/calls/create", after=True)
+        server.faults.add(kind=FaultKind.LATENCY, delay=0.5, times=None, query={"page": "2"})
+        server.faults.add(Fault(kind="hang", method="post"))
+        server.faults.add(kind="latency", dely=5)  # type: ignore[call-arg]
+        server.faults.add(kind="status", status="500")  # type: ignore[arg-type]
+        async with server.client(timeout=5.0) as client:
+            typed: AsyncVocode = client
+            await typed.calls.list()
+            client.no_such_group  # type: ignore[attr-defined]  # noqa: B018
+        record: RequestRecord = server.log[-1]
+        print(rule.fired, record.request_id, record.size, record.truncated, record.seq)
 
 
 if __name__ == "__main__":

@@ -169,7 +169,8 @@ def _faults(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) 
     metavar="KIND[:key=value,...]",
     help="Inject a fault (repeatable; once unless times=N or times=unlimited), e.g. "
     "'status:status=500,rate=0.05,times=unlimited', "
-    "'rate_limit:path=/v1/calls/list,retry_after=2', 'reset:rate=0.01', 'html_502:times=3'.",
+    "'rate_limit:path=/v1/calls/list,retry_after=2', 'reset:rate=0.01', 'html_502:times=3', "
+    "'reset:path=/v1/calls/create,after=true' (the call is placed, then its answer lost).",
 )
 def serve(
     host: str,

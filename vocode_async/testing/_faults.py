@@ -13,7 +13,11 @@ __all__ = ["Fault", "FaultKind", "Faults"]
 
 
 class FaultKind(enum.Enum):
-    """What a matching request gets instead of (or before) its normal answer."""
+    """What a matching request gets instead of (or before) its normal answer.
+
+    With ``after=True`` (status, latency, reset, truncate, hang, drift_*) the request is
+    served first, so what it asked for takes effect, and then its answer is spoiled.
+    """
 
     STATUS = "status"
     """Answer ``status`` with ``body``, ``content_type``, ``headers``."""
@@ -33,22 +37,45 @@ class FaultKind(enum.Enum):
     """Delete the newest call, then answer normally."""
 
 
+_KINDS = ", ".join(kind.value for kind in FaultKind)
+_BODY = b'{"detail": "injected fault"}'
+_AFTER_KINDS = frozenset(FaultKind) - {FaultKind.EMPTY_PAGE}
+
+
+def _kind(value: FaultKind | str) -> FaultKind:
+    """A kind from its member or its documented spelling (``"latency"``)."""
+    if isinstance(value, FaultKind):
+        return value
+    try:
+        return FaultKind(value)
+    except (ValueError, TypeError):
+        raise ValueError(f"unknown fault kind {value!r}; one of {_KINDS}") from None
+
+
+def _method(value: str | None) -> str | None:
+    return None if value is None else value.upper()
+
+
 @attrs.define(kw_only=True)
 class Fault:
     """One rule. It matches a request by method, path and a subset of its query.
 
-    ``skip`` matching requests pass first; then ``times`` of them get the fault (default
-    1: once; ``None``: every one after the skipped), each with probability ``rate`` drawn from the
-    server's seeded generator (so a run is repeatable). ``path=None`` matches every route.
-    A ``LATENCY`` fault waits ``delay`` plus up to ``jitter`` seconds.
+    ``kind`` is a :class:`FaultKind` or its value (``"latency"``); anything else is a
+    ``ValueError``. ``skip`` matching requests pass first; then ``times`` of them get the
+    fault (default 1: once; ``None``: every one after the skipped), each with probability
+    ``rate`` drawn from the server's seeded generator (so a run is repeatable).
+    ``path=None`` matches every route. A ``LATENCY`` fault waits ``delay`` plus up to
+    ``jitter`` seconds. ``after=True``: the request is served first (what it asks for takes
+    effect in the store), then its answer is lost or spoiled; only requests the server
+    answered with a success count, so a refused one neither fires nor spends the rule.
     """
 
-    kind: FaultKind = FaultKind.STATUS
+    kind: FaultKind = attrs.field(default=FaultKind.STATUS, converter=_kind)
     path: str | None = None
-    method: str | None = None
+    method: str | None = attrs.field(default=None, converter=_method)
     query: Mapping[str, str] = attrs.field(factory=dict)
     status: int = 500
-    body: bytes = b'{"detail": "injected fault"}'
+    body: bytes = _BODY
     content_type: str = "application/json"
     headers: Mapping[str, str] = attrs.field(factory=dict)
     delay: float = 0.0
@@ -56,8 +83,14 @@ class Fault:
     rate: float = 1.0
     skip: int = 0
     times: int | None = 1
+    after: bool = attrs.field(default=False)
     seen: int = 0
     fired: int = 0
+
+    @after.validator
+    def _after_applies(self, _attribute: object, after: bool) -> None:
+        if after and self.kind not in _AFTER_KINDS:
+            raise ValueError(f"after=True does not apply to a {self.kind.value!r} fault")
 
     def take(
         self, method: str, path: str, query: Mapping[str, str], rng: random.Random | None = None
@@ -85,7 +118,9 @@ class Fault:
         Retry-After), ``unavailable`` (503 with Retry-After), ``html_502`` (a proxy's HTML
         page). Keys: path, method, status, rate, times (default 1, as :class:`Fault`;
         ``unlimited`` for every matching request), skip, delay_ms, jitter_ms, retry_after,
-        ``query.NAME``. E.g. ``status:status=500,rate=0.05,times=unlimited``.
+        ``after`` (``true``: serve the request, then spoil its answer), ``query.NAME``.
+        E.g. ``status:status=500,rate=0.05,times=unlimited`` or
+        ``reset:path=/v1/calls/create,after=true``.
         """
         name, _, rest = text.partition(":")
         fields: dict[str, Any] = {}
@@ -116,6 +151,13 @@ def _retry_after(fields: dict[str, Any], value: str) -> None:
     fields["headers"] = {**fields.get("headers", {}), "Retry-After": value}
 
 
+def _after(fields: dict[str, Any], value: str) -> None:
+    word = value.lower()
+    if word not in ("true", "false", "1", "0"):
+        raise ValueError(value)
+    fields["after"] = word in ("true", "1")
+
+
 _PARSERS: dict[str, Any] = {
     "path": lambda f, v: f.__setitem__("path", v),
     "method": lambda f, v: f.__setitem__("method", v.upper()),
@@ -126,6 +168,7 @@ _PARSERS: dict[str, Any] = {
     "delay_ms": lambda f, v: f.__setitem__("delay", float(v) / 1000),
     "jitter_ms": lambda f, v: f.__setitem__("jitter", float(v) / 1000),
     "retry_after": _retry_after,
+    "after": _after,
 }
 _HTML = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 _SHORTHANDS: dict[str, dict[str, Any]] = {
@@ -142,9 +185,48 @@ class Faults:
     rules: list[Fault] = attrs.field(factory=list)
     rng: random.Random = attrs.field(factory=lambda: random.Random(0))
 
-    def add(self, fault: Fault | None = None, /, **fields: object) -> Fault:
-        """Add a rule: ``faults.add(path="/v1/calls/list", status=503, times=2)``."""
-        rule = fault if fault is not None else Fault(**fields)  # type: ignore[arg-type]
+    def add(
+        self,
+        fault: Fault | None = None,
+        /,
+        *,
+        kind: FaultKind | str = FaultKind.STATUS,
+        path: str | None = None,
+        method: str | None = None,
+        query: Mapping[str, str] | None = None,
+        status: int = 500,
+        body: bytes = _BODY,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+        delay: float = 0.0,
+        jitter: float = 0.0,
+        rate: float = 1.0,
+        skip: int = 0,
+        times: int | None = 1,
+        after: bool = False,
+    ) -> Fault:
+        """Add a rule, a :class:`Fault` or its fields (the same defaults):
+        ``faults.add(path="/v1/calls/list", status=503, times=2)``."""
+        rule = Fault(
+            kind=kind,
+            path=path,
+            method=method,
+            query=dict(query or {}),
+            status=status,
+            body=body,
+            content_type=content_type,
+            headers=dict(headers or {}),
+            delay=delay,
+            jitter=jitter,
+            rate=rate,
+            skip=skip,
+            times=times,
+            after=after,
+        )
+        if fault is not None:
+            if rule != Fault():
+                raise TypeError("faults.add takes a Fault or its fields, not both")
+            rule = fault
         self.rules.append(rule)
         return rule
 
@@ -152,10 +234,17 @@ class Faults:
         """Remove every rule."""
         self.rules.clear()
 
-    def match(self, method: str, path: str, query: Mapping[str, str]) -> Iterator[Fault]:
-        """The rules that fire for this request, lazily, in order.
+    def match(
+        self, method: str, path: str, query: Mapping[str, str], *, after: bool = False
+    ) -> Iterator[Fault]:
+        """The rules that fire for this request, lazily, in order: those that act before it
+        is served, or (``after=True``) those that spoil the answer of a served one.
 
         The server stops asking once one has answered the request, so a later rule is
         neither counted nor spent on it.
         """
-        return (rule for rule in list(self.rules) if rule.take(method, path, query, self.rng))
+        return (
+            rule
+            for rule in list(self.rules)
+            if rule.after == after and rule.take(method, path, query, self.rng)
+        )

@@ -9,10 +9,11 @@ import math
 import random
 import threading
 import time
-from collections import Counter
+import uuid
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import orjson
@@ -23,22 +24,44 @@ from ._faults import Fault, FaultKind, Faults
 from ._rules import OPERATIONS
 from ._validate import Invalid, validate, validate_query
 
+if TYPE_CHECKING:  # for the annotation only: the fake itself never needs the client
+    from .._client import AsyncVocode
+
 __all__ = ["FakeVocodeServer", "RequestRecord"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _MAX_SIZE = 1000
 _INT64 = 2**63
+_UNROUTED = "(no route)"  # the counter of every request for a route the API lacks
+_REQUEST_IDS = uuid.UUID("6f3d1c0e-7a52-4c1b-9a39-2f0d6f1a8b11")  # namespace of the ids
+# where a request keeps its id (a typed key where aiohttp has them, a plain one before)
+_ID_KEY: Any = (
+    web.RequestKey("vocode_request_id", str) if hasattr(web, "RequestKey") else "vocode_request_id"
+)
 
 
 @attrs.frozen
 class RequestRecord:
-    """One request the server saw."""
+    """One request the server saw.
+
+    ``seq`` numbers requests from 1 since the server was made, ``request_id`` is the
+    ``x-request-id`` it answered with. ``body`` holds at most the server's
+    ``log_body_limit`` first bytes; ``size`` is the whole body's length.
+    """
 
     method: str
     path: str
     query: dict[str, str]
     body: bytes
     at: float
+    seq: int = 0
+    size: int = 0
+    request_id: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        """Whether ``body`` is only the start of what was sent."""
+        return self.size > len(self.body)
 
 
 def _dumps(data: Any) -> bytes:
@@ -56,6 +79,15 @@ def _detail(status: int, msg: str) -> web.Response:
     return _json({"detail": msg}, status)
 
 
+_PAGING = (("page", 1), ("size", 10))
+
+
+def _query_number(request: web.Request, name: str, default: int) -> int:
+    """A paging number for a fault's made-up page: whatever the query says, if it is one."""
+    text = request.query.get(name, "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else default
+
+
 class FakeVocodeServer:
     """A faithful fake of the Vocode API on 127.0.0.1.
 
@@ -64,7 +96,19 @@ class FakeVocodeServer:
     ``server.faults`` injects faults, ``server.log`` and ``server.counters`` record traffic.
     ``latency`` (+ up to ``jitter``) seconds delay every answer; ``estimated_totals`` makes
     listings report a rounded-up ``total`` with ``total_is_estimated``, as large accounts see.
+
+    Memory stays flat however long it serves: ``log`` keeps the last ``log_limit`` requests
+    (each body cut to ``log_body_limit`` bytes), ``counters`` has one key for every route the
+    API lacks, and cached list pages are held to :attr:`PAGE_CACHE_BYTES`. Every answer
+    carries an ``x-request-id``, the same for the same request number under the same seed.
     """
+
+    LOG_LIMIT = 1000
+    """Requests ``log`` keeps by default (the newest)."""
+    LOG_BODY_LIMIT = 64 * 1024
+    """Bytes of each request body ``log`` keeps by default."""
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
+    """Bytes of encoded list pages kept for reuse; past it the cache starts over."""
 
     def __init__(
         self,
@@ -77,17 +121,25 @@ class FakeVocodeServer:
         estimated_totals: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        log_limit: int = LOG_LIMIT,
+        log_body_limit: int = LOG_BODY_LIMIT,
     ) -> None:
+        if log_limit < 0 or log_body_limit < 0:
+            raise ValueError("log_limit and log_body_limit must be >= 0")
         self.api_key = api_key
+        self.seed = seed
         self.store = Store(calls=calls, seed=seed)
         self.latency, self.jitter = latency, jitter
         self.estimated_totals = estimated_totals
         self.faults = Faults(rng=random.Random(seed))
-        self.log: list[RequestRecord] = []
+        self.log: deque[RequestRecord] = deque(maxlen=log_limit)
+        self.log_body_limit = log_body_limit
         self.counters: Counter[str] = Counter()
+        self._seq = 0
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
         self._page_cache: dict[tuple[Any, ...], bytes] = {}
+        self.page_cache_bytes = 0
         self.url = ""
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -95,6 +147,7 @@ class FakeVocodeServer:
     def app(self) -> web.Application:
         """The aiohttp application (for embedding in another server or test client)."""
         app = web.Application(middlewares=[self._middleware, self._errors])
+        app.on_response_prepare.append(self._stamp)
         add_get, add_post = app.router.add_get, app.router.add_post
         add_get("/v1/calls/list", self._list_calls)
         add_get("/v1/calls", self._get_call)
@@ -141,12 +194,23 @@ class FakeVocodeServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def client(self, **kwargs: Any) -> Any:
-        """An AsyncVocode pointed at this server (imported late: the fake stands alone)."""
-        from .. import AsyncVocode
+    def client(self, **kwargs: Any) -> AsyncVocode:
+        """An AsyncVocode pointed at this server, keywords passed on to it.
+
+        Retries wait nothing unless ``retry_policy`` says otherwise (a Retry-After the
+        server sends is still honoured): backoff's random waits would only make a test slow
+        and, under a ``timeout``, flaky. Imported late: the fake stands alone.
+        """
+        from .._client import AsyncVocode
+        from .._retry import RetryPolicy
 
         kwargs.setdefault("api_key", self.api_key)
+        kwargs.setdefault("retry_policy", RetryPolicy(initial_wait=0.0))
         return AsyncVocode(base_url=self.url, **kwargs)
+
+    def request_id(self, seq: int) -> str:
+        """The ``x-request-id`` of request number ``seq`` (from 1) under this server's seed."""
+        return str(uuid.uuid5(_REQUEST_IDS, f"{self.seed}:{seq}"))
 
     @contextmanager
     def in_thread(self) -> Iterator[FakeVocodeServer]:
@@ -175,10 +239,12 @@ class FakeVocodeServer:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        body = await request.read()
-        query = dict(request.query)
-        self.log.append(RequestRecord(request.method, request.path, query, body, time.monotonic()))
-        self.counters[f"{request.method} {request.path}"] += 1
+        self._seq += 1
+        request[_ID_KEY] = self.request_id(self._seq)
+        record = await self._record(request, self._seq)
+        if request.match_info.http_exception is not None:
+            return await handler(request)  # the router's 404 or 405, before any auth
+        query = record.query
         if self.latency or self.jitter:
             await asyncio.sleep(self.latency + self.jitter * self.faults.rng.random())
         for fault in self.faults.match(request.method, request.path, query):
@@ -190,7 +256,39 @@ class FakeVocodeServer:
             return _detail(403, "Not authenticated")
         if auth[len("Bearer ") :] != self.api_key:
             return _detail(401, "Invalid API key")
-        return await handler(request)
+        response = await handler(request)
+        if response.status >= 400 or not isinstance(response, web.Response):
+            return response
+        for fault in self.faults.match(request.method, request.path, query, after=True):
+            answer = await self._spoil(fault, request, response)
+            if answer is not None:
+                return answer
+        return response
+
+    async def _record(self, request: web.Request, seq: int) -> RequestRecord:
+        """Log the request (bounded: a ring of records, each body cut short) and count it."""
+        body = await request.read()
+        routed = request.match_info.http_exception is None
+        self.counters[f"{request.method} {request.path}" if routed else _UNROUTED] += 1
+        record = RequestRecord(
+            request.method,
+            request.path,
+            dict(request.query),
+            body[: self.log_body_limit],
+            time.monotonic(),
+            seq=seq,
+            size=len(body),
+            request_id=request[_ID_KEY],
+        )
+        self.log.append(record)
+        return record
+
+    @staticmethod
+    async def _stamp(request: web.Request, response: web.StreamResponse) -> None:
+        """Every answer carries the request's id, as the API's proxies add one."""
+        request_id = request.get(_ID_KEY)
+        if request_id is not None and "X-Request-Id" not in response.headers:
+            response.headers["X-Request-Id"] = request_id
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -205,6 +303,27 @@ class FakeVocodeServer:
             return _detail(400, str(exc))
 
     async def _apply(self, fault: Fault, request: web.Request) -> web.StreamResponse | None:
+        """A fault before the request is served: an answer instead, or None to go on."""
+        kind = fault.kind
+        if kind is FaultKind.EMPTY_PAGE:
+            page, size = (_query_number(request, name, default) for name, default in _PAGING)
+            return _json(
+                {
+                    "items": [],
+                    "page": page,
+                    "size": size,
+                    "has_more": True,
+                    "total": len(self.store.calls),
+                    "total_is_estimated": False,
+                }
+            )
+        return await self._spoil(fault, request, None)
+
+    async def _spoil(
+        self, fault: Fault, request: web.Request, served: web.Response | None
+    ) -> web.StreamResponse | None:
+        """Apply ``fault`` around ``served`` (None: not served yet): an answer that replaces
+        it, or None to answer as normal."""
         kind = fault.kind
         if kind is FaultKind.LATENCY:
             await asyncio.sleep(fault.delay + fault.jitter * self.faults.rng.random())
@@ -217,27 +336,23 @@ class FakeVocodeServer:
             )
         elif kind is FaultKind.HANG:
             await asyncio.sleep(3600)
-        elif kind is FaultKind.EMPTY_PAGE:
-            return _json(
-                {
-                    "items": [],
-                    "page": int(request.query.get("page", 1)),
-                    "size": int(request.query.get("size", 10)),
-                    "has_more": True,
-                    "total": len(self.store.calls),
-                    "total_is_estimated": False,
-                }
-            )
         elif kind is FaultKind.DRIFT_INSERT:
             self.store.add_call()
-        elif kind is FaultKind.DRIFT_DELETE:
+        elif kind is FaultKind.DRIFT_DELETE and self.store.calls:
             self.store.delete_call(self.store.calls[-1]["id"])
         elif kind in (FaultKind.RESET, FaultKind.TRUNCATE):
-            return await self._broken_body(request, reset=kind is FaultKind.RESET)
-        return None
+            start = None  # after serving: the first half of the real answer
+            if served is not None and isinstance(served.body, bytes):
+                start = served.body[: max(len(served.body) // 2, 1)]
+            return await self._broken_body(request, reset=kind is FaultKind.RESET, start=start)
+        return served
 
-    async def _broken_body(self, request: web.Request, *, reset: bool) -> web.StreamResponse:
-        payload = b'{"items": [{"id": "cut-short", "user_id": '
+    async def _broken_body(
+        self, request: web.Request, *, reset: bool, start: bytes | None = None
+    ) -> web.StreamResponse:
+        """Headers and ``start`` (a made-up list page's start by default) of a 200, then the
+        connection dropped (``reset``) or the body ended there, cut short."""
+        payload = start if start is not None else b'{"items": [{"id": "cut-short", "user_id": '
         response = web.StreamResponse(status=200)
         response.content_type = "application/json"
         response.content_length = len(payload) * (4 if reset else 1)
@@ -290,9 +405,12 @@ class FakeVocodeServer:
             window = self.store.call_window(column, desc, (page - 1) * size, page * size)
             items = [self.store.normalized(call) for call in window]
             body = _dumps(self._page(items, page, size, total))
-            if len(self._page_cache) > 4096:
+            if self.page_cache_bytes + len(body) > self.PAGE_CACHE_BYTES:
                 self._page_cache.clear()
-            self._page_cache[key] = body
+                self.page_cache_bytes = 0
+            if len(body) <= self.PAGE_CACHE_BYTES:
+                self._page_cache[key] = body
+                self.page_cache_bytes += len(body)
         return web.Response(body=body, content_type="application/json")
 
     # -- objects -------------------------------------------------------------------------

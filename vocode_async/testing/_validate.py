@@ -9,6 +9,7 @@ Types are checked as JSON Schema does (a bool is not a number, ``"1"`` is not an
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from typing import Any
@@ -20,6 +21,9 @@ __all__ = ["UNDEFINED", "Invalid", "Loc", "validate", "validate_query"]
 Loc = tuple[str | int, ...]
 _UNDEFINED_SCHEMA = "Undefined"  # the spec's "not set" marker: the empty object
 _TYPE_NAMES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+_INT64 = 2**63  # the API's integers are 64-bit (and so are orjson's)
+_MAX_DIGITS = 4300  # sys.int_info.default_max_str_digits: int() refuses longer text
+_TOO_LARGE = "Unable to parse input string as an integer, exceeded maximum size"
 
 
 class _Undefined:
@@ -97,12 +101,55 @@ def _scalar(kind: str, fmt: str | None, value: Any, loc: Loc, errors: list[dict[
             _error(errors, loc, "Input should be a valid boolean", "bool_type")
         return value
     number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number:
+        if kind == "integer":
+            _error(errors, loc, "Input should be a valid integer", "int_type")
+        elif kind == "number":
+            _error(errors, loc, "Input should be a valid number", "float_type")
+        return value
     if kind == "integer":
-        if number and float(value).is_integer():
-            return int(value)
-        _error(errors, loc, "Input should be a valid integer", "int_type")
-    elif kind == "number" and not number:
+        return _integer(value, loc, errors)
+    if kind == "number":
+        return _number(value, loc, errors)
+    return value
+
+
+def _integer(value: int | float, loc: Loc, errors: list[dict[str, Any]]) -> Any:
+    """An int within the API's int64 storage; a float only if integral, as pydantic's lax
+    mode reads it (and a float past int64 as pydantic refuses it: too large to parse)."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            _error(errors, loc, "Input should be a finite number", "finite_number")
+            return value
+        if not value.is_integer():
+            msg = "Input should be a valid integer, got a number with a fractional part"
+            _error(errors, loc, msg, "int_from_float")
+            return value
+        if not -_INT64 < value < _INT64:  # strict both ways, as pydantic-core compares
+            _error(errors, loc, _TOO_LARGE, "int_parsing_size")
+            return value
+        value = int(value)
+    _int64(value, loc, errors)
+    return value
+
+
+def _int64(value: int, loc: Loc, errors: list[dict[str, Any]]) -> None:
+    if value >= _INT64:
+        _error(errors, loc, f"Input should be less than {_INT64}", "less_than")
+    elif value < -_INT64:
+        msg = f"Input should be greater than or equal to {-_INT64}"
+        _error(errors, loc, msg, "greater_than_equal")
+
+
+def _number(value: int | float, loc: Loc, errors: list[dict[str, Any]]) -> Any:
+    """A finite float (an int too large for one is not a number to pydantic)."""
+    try:
+        as_float = float(value)
+    except OverflowError:
         _error(errors, loc, "Input should be a valid number", "float_type")
+        return value
+    if not math.isfinite(as_float):
+        _error(errors, loc, "Input should be a finite number", "finite_number")
     return value
 
 
@@ -216,7 +263,6 @@ def _label(member: dict[str, Any]) -> str:
 
 _TRUE = {"true", "1", "yes", "on", "t", "y"}
 _FALSE = {"false", "0", "no", "off", "f", "n"}
-_INT64 = 2**63  # the API's integers are 64-bit (and so are orjson's)
 
 
 def validate_query(params: dict[str, Any], query: Any) -> dict[str, Any]:
@@ -251,7 +297,10 @@ def _query_int(text: str, loc: Loc, errors: list[dict[str, Any]]) -> int:
         msg = "Input should be a valid integer, unable to parse string as an integer"
         _error(errors, loc, msg, "int_parsing")
         return 0
-    number = int(digits)
-    if not -_INT64 <= number < _INT64:
-        _error(errors, loc, f"Input should be less than {_INT64}", "less_than")
+    negative, body = digits[0] == "-", digits.lstrip("+-").lstrip("0") or "0"
+    if len(body) > _MAX_DIGITS:  # past Python's int max-str-digits (and far past int64)
+        _error(errors, loc, _TOO_LARGE, "int_parsing_size")
+        return 0
+    number = -int(body) if negative else int(body)
+    _int64(number, loc, errors)
     return number

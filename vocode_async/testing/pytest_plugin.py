@@ -11,6 +11,9 @@ vocode-async (and pytest-asyncio) can take ``fake_vocode`` in any test, in pytes
 
         @pytest.mark.fake_vocode(calls=5, seed=3, api_key="k")
 
+    ``fake_vocode.client()`` is an AsyncVocode for it whose retries wait nothing (unless
+    given a ``retry_policy``), so a test with a ``timeout`` is not at the mercy of backoff.
+
 ``fake_vocode_factory``
     Start more servers in one test: ``server = await fake_vocode_factory(calls=5)``; every
     one it started is stopped after the test.
