@@ -115,22 +115,49 @@ def test_the_use_block_prints_statuses_as_values(tmp_path: Path) -> None:
     assert "CallStatus" not in done.stdout
 
 
+RECONCILE = next(s for _, s in BLOCKS if "except OutcomeUnknownError" in s)
+
+
+def reconcile_server() -> FakeVocodeServer:
+    """1,000 calls, the newest of them between the example's two numbers (an earlier
+    call that must not pass for the one being placed)."""
+    server = FakeVocodeServer(api_key=KEY, calls=1000, seed=3)
+    server.store.add_call(from_number="+15550000000", to_number="+15551234567")
+    return server
+
+
 def test_the_reconcile_example_reads_one_page_when_the_call_was_not_placed(
     tmp_path: Path,
 ) -> None:
     """The usual outcome of an ``OutcomeUnknownError`` is a call that was not placed; the
-    example must then give up after the newest calls, not walk the whole account. The
-    guide shows the same listing."""
-    (source,) = [s for _, s in BLOCKS if "except OutcomeUnknownError" in s]
-    server = FakeVocodeServer(api_key=KEY, calls=1000, seed=3)
+    example must then give up after the newest calls, not walk the whole account, and not
+    take an earlier call between the same numbers for this one. The guide shows the same
+    listing."""
+    server = reconcile_server()
     server.faults.add(path="/v1/calls/create", status=500)  # answered 500, nothing placed
-    done = run_against_fake(source, tmp_path, server=server)
+    done = run_against_fake(RECONCILE, tmp_path, server=server)
     assert done.returncode == 1 and "OutcomeUnknownError" in done.stderr, done.stderr
     lists = [r for r in server.log if r.path == "/v1/calls/list"]
     assert len(lists) == 1, f"{len(lists)} listing requests, the last {lists[-1].query}"
-    (listing,) = re.findall(r"client\.calls\.list\([^)]*\)", source)
+    assert server.counters["calls_created"] == 0
+    (listing,) = re.findall(r"client\.calls\.list\([^)]*\)", RECONCILE)
     guide = (README.parent / "docs" / "retries.md").read_text()
     assert "".join(listing.split()) in "".join(guide.split()), listing
+
+
+def test_the_reconcile_example_finds_a_call_placed_whose_answer_was_lost(
+    tmp_path: Path,
+) -> None:
+    """The call was placed and its answer lost: the example finds it and does not dial
+    again (one call made, one listing request)."""
+    server = reconcile_server()
+    server.faults.add(kind="reset", path="/v1/calls/create", after=True)
+    done = run_against_fake(RECONCILE, tmp_path, server=server)
+    assert done.returncode == 0, done.stderr
+    assert server.counters["calls_created"] == 1
+    creates = [r for r in server.log if r.path == "/v1/calls/create"]
+    lists = [r for r in server.log if r.path == "/v1/calls/list"]
+    assert (len(creates), len(lists)) == (1, 1), (creates, lists)
 
 
 FIXTURE_TESTS = """
