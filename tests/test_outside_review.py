@@ -225,9 +225,12 @@ def _everything(error: BaseException) -> str:
 async def test_a_utf16_echo_of_the_key_is_not_readable_in_the_excerpt() -> None:
     body = orjson.dumps({"echo": SECRET_KEY}).decode().encode("utf-16-le")
     async with _raw(_answer(200, body, "application/json; charset=utf-16")) as url:
-        async with AsyncVocode(SECRET_KEY, base_url=url, max_retries=0) as client:
+        client = AsyncVocode(SECRET_KEY, base_url=url, max_retries=0)
+        try:
             with pytest.raises(ResponseDecodeError) as caught:
                 await client.calls.get("3e70f16a-5548-4822-9e1b-372ad3fbf47a")
+        finally:
+            await client.close()
     text = _everything(caught.value).replace("?", "").replace("\\x00", "")
     assert SECRET_KEY not in text
 
@@ -268,10 +271,12 @@ async def test_every_html_and_base64_spelling_of_the_key_is_masked(form: str) ->
     echo = ECHOES[form]
     assert SECRET_KEY in _decoded(form, echo)  # the echo does spell the key
     body = orjson.dumps({"detail": "bad key: " + echo})
-    async with _raw(_answer(400, body, "application/json")) as url:
-        async with AsyncVocode(SECRET_KEY, base_url=url, max_retries=0) as client:
-            with pytest.raises(BadRequestError) as caught:
-                await client.calls.get("3e70f16a-5548-4822-9e1b-372ad3fbf47a")
+    async with (
+        _raw(_answer(400, body, "application/json")) as url,
+        AsyncVocode(SECRET_KEY, base_url=url, max_retries=0) as client,
+    ):
+        with pytest.raises(BadRequestError) as caught:
+            await client.calls.get("3e70f16a-5548-4822-9e1b-372ad3fbf47a")
     assert echo not in _everything(caught.value)
 
 
@@ -316,11 +321,13 @@ async def test_an_extra_query_value_no_query_can_carry_is_refused(value: Any) ->
     "creates a prompt from a JSON body sent as text/plain",
 )
 async def test_the_fake_refuses_a_json_body_sent_as_text_plain() -> None:
-    async with FakeVocodeServer(api_key=KEY, calls=0) as fake:
-        async with aiohttp.ClientSession() as session:
-            async with session.post(
-                fake.url + "/v1/prompts/create",
-                data=b'{"content": "hi"}',
-                headers={"Authorization": f"Bearer {KEY}", "Content-Type": "text/plain"},
-            ) as answer:
-                assert answer.status == 422
+    async with (
+        FakeVocodeServer(api_key=KEY, calls=0) as fake,
+        aiohttp.ClientSession() as session,
+        session.post(
+            fake.url + "/v1/prompts/create",
+            data=b'{"content": "hi"}',
+            headers={"Authorization": f"Bearer {KEY}", "Content-Type": "text/plain"},
+        ) as answer,
+    ):
+        assert answer.status == 422
