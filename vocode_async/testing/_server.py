@@ -148,6 +148,14 @@ class FakeVocodeServer:
         kwargs.setdefault("api_key", self.api_key)
         return AsyncVocode(base_url=self.url, **kwargs)
 
+    def sync_client(self, **kwargs: Any) -> Any:
+        """A blocking :class:`~vocode_async.Vocode` pointed at this server (serve it with
+        :meth:`in_thread`, or the ``fake_vocode_sync`` fixture, so it answers meanwhile)."""
+        from .. import Vocode
+
+        kwargs.setdefault("api_key", self.api_key)
+        return Vocode(base_url=self.url, **kwargs)
+
     @contextmanager
     def in_thread(self) -> Iterator[FakeVocodeServer]:
         """Run the server on its own event loop in a thread (for blocking consumers)."""
