@@ -40,8 +40,8 @@ from vocode_async.models import (
     CreateCallAgentParams,
     EventType,
     NormalizedCall,
-    OpenAICredentials,
     OpenAIAccountConnectionParams,
+    OpenAICredentials,
     Page,
     PromptParams,
     TransferCallActionParams,
@@ -381,7 +381,9 @@ except KeyboardInterrupt:
 """
 
 
-@pytest.mark.parametrize("call", ["client.calls.get(os.environ['ID'])", "list(client.calls.list())"])
+@pytest.mark.parametrize(
+    "call", ["client.calls.get(os.environ['ID'])", "list(client.calls.list())"]
+)
 def test_ctrl_c_during_a_slow_call(fake_vocode_sync: FakeVocodeServer, call: str) -> None:
     server = fake_vocode_sync
     server.faults.add(kind=FaultKind.LATENCY, method="GET", path="/v1/calls", delay=30)

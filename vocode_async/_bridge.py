@@ -98,6 +98,8 @@ def _shutdown(loop: LoopThread, client: AsyncVocode, timeout: float | None = Non
         return
     try:
         loop.run(client.close, timeout=_EXIT_TIMEOUT if timeout is None else timeout)
+    except concurrent.futures.TimeoutError:
+        pass  # a close that hangs (a server that never answers) must not hold the exit
     finally:
         loop.stop(_EXIT_TIMEOUT)
 

@@ -20,6 +20,7 @@ nothing in a stale copy ever calls into a loop that no longer runs.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import os
 import threading
 from collections.abc import Awaitable, Callable
@@ -94,10 +95,10 @@ class LoopThread:
         if self.forked or not self.thread.is_alive():
             return
         stopping = self.portal.start_task_soon(self.portal.stop, True)
-        try:
+        # Already stopping, or slow to: the thread is a daemon, it cannot hold the process.
+        stopped = (concurrent.futures.CancelledError, concurrent.futures.TimeoutError, RuntimeError)
+        with contextlib.suppress(*stopped):
             stopping.result(timeout)
-        except (concurrent.futures.CancelledError, RuntimeError):
-            pass  # already stopping
         self.thread.join(timeout)
 
 

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
+from ._errors import ClientClosedError
 from ._pagination import AsyncPager, PagerStats
 from .models._base import Page
 
@@ -111,7 +112,8 @@ class Pager(Generic[T]):
         """Cancel every in-flight page request and wait until it has let go. Idempotent."""
         if not self._closed:
             self._closed = True
-            self._runner.run(self._pager.aclose)
+            with contextlib.suppress(ClientClosedError):  # closed with the client already
+                self._runner.run(self._pager.aclose)
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
