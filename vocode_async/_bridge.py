@@ -4,7 +4,10 @@
 the loop thread (started on first use) and the :class:`~vocode_async.AsyncVocode` living on
 it. After ``os.fork`` the child finds a loop thread it does not own (the thread did not
 survive the fork): it starts its own loop and builds a fresh async client from the same
-keywords, never touching the parent's (its sockets and selector are shared with the parent).
+keywords. The parent's objects are never touched, nor ever finalized, in the child: their
+sockets, TLS sessions and epoll selector are shared with the parent, and closing them here
+would cut the parent's connections or silence its loop (a TLS close_notify sent on its
+socket, its descriptors dropped from the shared epoll set). They are made immortal.
 
 :class:`Bridge` is one view's handle: ``run`` blocks on a coroutine method, ``pager`` wraps
 a listing, ``stream`` a byte stream; ``client`` is the async client (or view) to call.
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import ctypes
 import functools
+import os
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Mapping
@@ -31,7 +36,21 @@ __all__ = ["Bridge", "Home"]
 T = TypeVar("T")
 P = ParamSpec("P")
 _EXIT_TIMEOUT = 2.0  # seconds a client left open gets to close at interpreter exit
-_ABANDONED: list[object] = []  # a parent's loop and client, kept (never collected) in a child
+_HOMES: weakref.WeakSet[Home] = weakref.WeakSet()
+
+
+def _immortal(obj: object) -> None:
+    """Keep ``obj`` alive for good, through interpreter exit (no finalizer ever runs)."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+
+
+def _after_fork_in_child() -> None:
+    for home in list(_HOMES):
+        home._lock = threading.Lock()  # another thread of the parent may have held it
+        home.forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Home:
@@ -45,6 +64,7 @@ class Home:
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self.closed = False
         self.generation = 0  # bumped with every new loop (a fork): views rebuild on it
+        _HOMES.add(self)
 
     def forked(self) -> bool:
         """After a fork, in the child: drop the parent's loop and client (never touching
@@ -55,7 +75,7 @@ class Home:
         with self._lock:
             if self._loop is not loop:
                 return False
-            _ABANDONED.append((loop, self.base, self._finalizer))
+            _immortal((loop, self.base, self._finalizer))
             if self._finalizer is not None:
                 self._finalizer.detach()
             self._loop, self._finalizer = None, None
