@@ -329,7 +329,8 @@ def test_a_forked_child_gets_a_fresh_loop(fake_vocode_sync: FakeVocodeServer) ->
             pid = os.fork()
             if pid == 0:
                 if uses:
-                    print("child", client.calls.get(first).id == first, len(list(client.calls.list())))
+                    same = client.calls.get(first).id == first
+                    print("child", same, len(list(client.calls.list())))
                     client.close()
                 sys.exit(0)
             _, status = os.waitpid(pid, 0)
