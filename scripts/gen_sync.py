@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import inspect
 import sys
 import textwrap
@@ -49,7 +50,7 @@ class _Imports:
     def name(self, obj: Any, written: str) -> str:
         """The name to import ``obj`` by (``written``: how the async source spells it)."""
         if isinstance(obj, type):  # a class, under its own name (not a private alias)
-            module, name = obj.__module__, obj.__qualname__
+            module, name = _public_module(obj), obj.__qualname__
         else:  # a constant (UNSET) or a type alias (VoiceParams): where it is defined
             homes = (type(obj).__module__, "vocode_async.models", "vocode_async._types")
             found = [
@@ -81,6 +82,20 @@ class _Imports:
                 where = "." + module.removeprefix("vocode_async").lstrip(".") if inside else module
                 lines.append(f"from {where} import {', '.join(sorted(self.froms[module]))}")
         return "\n".join(lines)
+
+
+def _public_module(cls: type) -> str:
+    """Where to import ``cls`` from: outside this package, the shortest parent module that
+    has it (``pathlib``, not ``pathlib._local`` where Python 3.13 defines ``Path``)."""
+    module = cls.__module__
+    if module.startswith("vocode_async"):
+        return module
+    parts = module.split(".")
+    for end in range(1, len(parts) + 1):
+        candidate = ".".join(parts[:end])
+        if getattr(importlib.import_module(candidate), cls.__qualname__, None) is cls:
+            return candidate
+    return module
 
 
 def _models() -> ModuleType:

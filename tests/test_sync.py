@@ -29,6 +29,7 @@ from vocode_async import (
     Pager,
     RawResponse,
     Vocode,
+    WrongEventLoopError,
 )
 from vocode_async._sync_resources import SyncGroups
 from vocode_async.models import (
@@ -304,12 +305,16 @@ client = Vocode(api_key=os.environ["KEY"], base_url=os.environ["URL"])
 """
 
 
+# ResourceWarnings shown (an unclosed session would say so); fork's note on 3.12+ hidden.
+WARNINGS = ("-W", "default::ResourceWarning", "-W", "ignore::DeprecationWarning")
+
+
 def start(script: str, server: FakeVocodeServer, **popen: Any) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VOCODE_"))}
     env.update(KEY=server.api_key, URL=server.url, PYTHONUNBUFFERED="1")
     source = PRELUDE + textwrap.dedent(script)
     return subprocess.Popen(
-        [sys.executable, "-X", "dev", "-W", "ignore::DeprecationWarning", "-c", source],
+        [sys.executable, *WARNINGS, "-c", source],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -432,3 +437,14 @@ def test_an_unsafe_failure_is_the_same_error_as_async(fake_vocode_sync: FakeVoco
     fake_vocode_sync.faults.add(Fault(path="/v1/calls/create", status=502))
     with fake_vocode_sync.sync_client() as client, pytest.raises(OutcomeUnknownError):
         client.calls.create(from_number="+1", to_number="+2", agent="nope")
+
+
+def test_a_call_from_the_clients_own_loop_is_refused(fake_vocode_sync: FakeVocodeServer):
+    with fake_vocode_sync.sync_client() as client:
+
+        async def inside() -> None:
+            client.usage.get()  # on the loop thread: would deadlock
+
+        with pytest.raises(WrongEventLoopError, match="own event loop"):
+            client._bridge.run(inside)
+        assert client.usage.get().monthly_usage_minutes > 0

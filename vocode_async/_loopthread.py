@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import anyio
 from anyio.from_thread import BlockingPortal
 
-from ._errors import ClientClosedError
+from ._errors import ClientClosedError, WrongEventLoopError
 
 __all__ = ["LoopThread"]
 
@@ -72,6 +72,12 @@ class LoopThread:
         cancelled on the loop and given up to a second to unwind before the interrupt (or
         ``TimeoutError``) propagates.
         """
+        if threading.get_ident() == self.thread.ident:
+            # Blocking the loop on itself would wait forever (a trace callback, say).
+            raise WrongEventLoopError(
+                "a Vocode call was made on the client's own event loop (from a callback?): "
+                "it would wait forever; use an AsyncVocode there"
+            )
         done = threading.Event()
         try:
             future = self.portal.start_task_soon(_settled, call, done)
