@@ -143,6 +143,38 @@ def _cpu(r: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _sync(r: dict[str, Any]) -> str:
+    rows = [
+        "Listing through the blocking `Vocode` (a `for` loop) against `AsyncVocode` "
+        "(`async for`), 100 per page, same prefetch; medians of interleaved runs.",
+        "",
+        "| latency | calls | prefetch | AsyncVocode items/s | Vocode items/s | Vocode / async |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in r["listing"]:
+        v = c["variants"]
+        rows.append(
+            f"| {c['latency_ms']:g} ms | {c['calls']:,} | {c['prefetch']} | "
+            f"{v['AsyncVocode']['items_per_s']:,.0f} | {v['Vocode']['items_per_s']:,.0f} | "
+            f"{c['sync_vs_async']:.2f}x |"
+        )
+    rows += [
+        "",
+        "32 threads doing `calls.get` through one shared client; requests/s, medians.",
+        "",
+        "| latency | requests | Vocode | official SDK (sync) | Vocode / official |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for c in r["threads"]:
+        ours = c["variants"]["Vocode"]["requests_per_s"]
+        theirs = c["variants"]["official SDK (sync)"]["requests_per_s"]
+        rows.append(
+            f"| {c['latency_ms']:g} ms | {c['requests']:,} | {ours:,.0f} | {theirs:,.0f} | "
+            f"{ours / theirs:.2f}x |"
+        )
+    return "\n".join(rows)
+
+
 tables: dict[str, Callable[[Any], str]] = {
     "estimated": _estimated,
     "drift": _drift,
@@ -154,6 +186,7 @@ tables: dict[str, Callable[[Any], str]] = {
     "overhead": _simple("requests_per_s", "requests/s"),
     "import": _simple("median_ms", "ms"),
     "fake": _simple("pages_per_s", "100-item pages/s served"),
+    "sync": _sync,
 }
 
 

@@ -37,7 +37,13 @@ from vocode_async.testing import FakeVocodeServer
 logger = logging.getLogger(__name__)
 
 PUBLIC_MODULES = ("vocode_async", "vocode_async.models", "vocode_async.testing")
-NO_SIGNATURE = ("vocode_async.AsyncPager", "vocode_async.resources.")
+NO_SIGNATURE = (
+    "vocode_async.AsyncPager",
+    "vocode_async.Pager",
+    "vocode_async.resources.",
+    "vocode_async._sync_resources.",
+)
+"""Whole names, or prefixes (ending in a dot)."""
 CONFIGURATION_PAGE = "configuration"
 
 
@@ -155,7 +161,9 @@ def _attribute_docstring(
 def _hide_signature(
     app: Sphinx, what: str, name: str, obj: object, options: object, *signature: object
 ) -> tuple[str, None] | None:
-    if what == "class" and name.startswith(NO_SIGNATURE):
+    if what == "class" and any(
+        name == skip or (skip.endswith(".") and name.startswith(skip)) for skip in NO_SIGNATURE
+    ):
         return "", None
     return None
 

@@ -21,7 +21,7 @@ from types import ModuleType
 import pytest
 
 import vocode_async
-from vocode_async import AsyncVocode
+from vocode_async import AsyncVocode, Vocode
 
 MODULES = ("vocode_async", "vocode_async.models", "vocode_async.testing")
 
@@ -31,8 +31,12 @@ def public_names() -> list[tuple[str, str]]:
 
 
 def resource_classes() -> list[type]:
-    hints = typing.get_type_hints(AsyncVocode)
-    return [cls for cls in hints.values() if isinstance(cls, type)]
+    """The groups of both clients (the blocking ones are generated from the async ones)."""
+    found = []
+    for client in (AsyncVocode, Vocode):
+        hints = typing.get_type_hints(client)
+        found += [cls for cls in hints.values() if isinstance(cls, type)]
+    return found
 
 
 def own_doc(obj: object) -> str | None:
@@ -109,7 +113,7 @@ def test_resource_group_and_its_methods_have_docstrings(cls: type) -> None:
 def test_the_walk_sees_what_it_checks() -> None:
     # The checks above must not pass by seeing nothing: the walk covers every group and
     # name, and a missing docstring is found (a function, a method, a constant).
-    assert len(resource_classes()) == 10
+    assert len(resource_classes()) == 20
     assert len(public_names()) > 140
 
     def bare() -> None:

@@ -28,6 +28,8 @@ from ._pagination import AsyncPager, PagerStats
 from ._raw import RawResponse, raw_response
 from ._requester import RequestOptions
 from ._retry import RetryPolicy
+from ._sync_client import Vocode
+from ._syncpager import Pager
 from ._types import UNSET, Unset
 from ._version import __version__
 
@@ -47,6 +49,7 @@ __all__ = [
     "InternalServerError",
     "NotFoundError",
     "OutcomeUnknownError",
+    "Pager",
     "PagerStats",
     "PaginationError",
     "PermissionDeniedError",
@@ -61,6 +64,7 @@ __all__ = [
     "UnprocessableEntityError",
     "Unset",
     "ValidationIssue",
+    "Vocode",
     "VocodeError",
     "WrongEventLoopError",
     "__version__",

@@ -26,6 +26,7 @@ from ._validate import Invalid, validate, validate_query
 
 if TYPE_CHECKING:  # for the annotation only: the fake itself never needs the client
     from .._client import AsyncVocode
+    from .._sync_client import Vocode
 
 __all__ = ["FakeVocodeServer", "RequestRecord"]
 
@@ -211,6 +212,17 @@ class FakeVocodeServer:
     def request_id(self, seq: int) -> str:
         """The ``x-request-id`` of request number ``seq`` (from 1) under this server's seed."""
         return str(uuid.uuid5(_REQUEST_IDS, f"{self.seed}:{seq}"))
+
+    def sync_client(self, **kwargs: Any) -> Vocode:
+        """A blocking :class:`~vocode_async.Vocode` pointed at this server (serve it with
+        :meth:`in_thread`, or the ``fake_vocode_sync`` fixture, so it answers meanwhile).
+        Retries wait nothing, as with :meth:`client`."""
+        from .._retry import RetryPolicy
+        from .._sync_client import Vocode
+
+        kwargs.setdefault("api_key", self.api_key)
+        kwargs.setdefault("retry_policy", RetryPolicy(initial_wait=0.0))
+        return Vocode(base_url=self.url, **kwargs)
 
     @contextmanager
     def in_thread(self) -> Iterator[FakeVocodeServer]:

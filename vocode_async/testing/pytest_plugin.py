@@ -17,11 +17,16 @@ vocode-async (and pytest-asyncio) can take ``fake_vocode`` in any test, in pytes
 ``fake_vocode_factory``
     Start more servers in one test: ``server = await fake_vocode_factory(calls=5)``; every
     one it started is stopped after the test.
+
+``fake_vocode_sync``
+    For blocking code (:class:`~vocode_async.Vocode`), in a plain ``def`` test: the same
+    server (and marker), run on its own loop in a thread. ``with
+    fake_vocode_sync.sync_client() as client:`` gives a ``Vocode`` pointed at it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -34,7 +39,7 @@ try:  # pytest-asyncio's decorator makes the fixture work in its strict mode as 
 except ImportError:  # pragma: no cover - another plugin (anyio) runs async fixtures
     _async_fixture = pytest.fixture  # type: ignore[assignment]
 
-__all__ = ["DEFAULTS", "fake_vocode", "fake_vocode_factory"]
+__all__ = ["DEFAULTS", "fake_vocode", "fake_vocode_factory", "fake_vocode_sync"]
 
 DEFAULTS: dict[str, Any] = {"api_key": "test-key", "calls": 100, "seed": 0}
 _MARKER = "fake_vocode"
@@ -68,3 +73,12 @@ async def fake_vocode(
     """A fake Vocode API on 127.0.0.1 for this test (``@pytest.mark.fake_vocode(...)``)."""
     marker = request.node.get_closest_marker(_MARKER)
     return await fake_vocode_factory(**(marker.kwargs if marker is not None else {}))
+
+
+@pytest.fixture
+def fake_vocode_sync(request: pytest.FixtureRequest) -> Iterator[FakeVocodeServer]:
+    """The fake in a thread of its own, for blocking code: ``fake_vocode_sync.sync_client()``."""
+    marker = request.node.get_closest_marker(_MARKER)
+    server = FakeVocodeServer(**{**DEFAULTS, **(marker.kwargs if marker is not None else {})})
+    with server.in_thread():
+        yield server
