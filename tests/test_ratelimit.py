@@ -8,6 +8,7 @@ compared with the window the server itself announced; no timing thresholds on th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -146,3 +147,120 @@ async def test_an_announced_storm_that_never_ends_is_bounded_by_max_retries() ->
     assert all(isinstance(r, va.RateLimitError) for r in results)
     assert all(r.give_up_reason == "retries exhausted" for r in results)
     assert len(server.hits) <= 3 * 200
+
+
+async def test_a_caller_queued_for_a_connection_ends_at_its_deadline_and_frees_nothing() -> None:
+    """A pool of one held by a slow request: a caller waiting for it ends at its deadline
+    without sending, a cancelled one leaves no slot behind, and the pool works after."""
+    release, first = asyncio.Event(), asyncio.Event()
+    arrived: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        arrived.append(request.query["id"])
+        first.set()
+        if request.query["id"] == "slow":
+            await release.wait()
+        return web.Response(body=FULL_CALL, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get("/v1/calls", handle)
+    async with (
+        running(app) as url,
+        va.AsyncVocode(api_key=API_KEY, base_url=url, max_connections=1, max_retries=0) as client,
+    ):
+        slow = asyncio.create_task(client.calls.get("slow"))
+        await first.wait()
+        error = await _raises(client.with_options(timeout=0.2).calls.get("late"))
+        assert isinstance(error, va.APITimeoutError) and not error.request_sent
+        assert "waiting for a connection" in str(error)
+        cancelled = asyncio.create_task(client.calls.get("cancelled"))
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        release.set()
+        await slow
+        await client.calls.get("after")
+        assert acquired(client) == 0
+    assert arrived == ["slow", "after"]
+    assert cancelled.cancelled()
+
+
+async def _raises(aw: Any) -> BaseException:
+    try:
+        await aw
+    except va.VocodeError as error:
+        return error
+    raise AssertionError("no error")
+
+
+# -- listings and gets on one pool ------------------------------------------------------------
+
+
+@attrs.define
+class ListServer:
+    """Page 1 of ``/v1/calls/list`` at once, later pages held until ``release``; gets at
+    once. Records how many list pages were held open when each get arrived."""
+
+    pages: int = 30
+    share: int = 6  # the listings' share of the test's 8 connections
+    full: asyncio.Event = attrs.field(factory=asyncio.Event)  # that many held
+    release: asyncio.Event = attrs.field(factory=asyncio.Event)
+    held: int = 0
+    most_held: int = 0
+    gets_arrived: list[int] = attrs.field(factory=list)  # list pages held at each get
+    got: asyncio.Event = attrs.field(factory=asyncio.Event)
+
+    async def listing(self, request: web.Request) -> web.Response:
+        page, size = int(request.query["page"]), int(request.query["size"])
+        if page > 1:
+            self.held += 1
+            self.most_held = max(self.most_held, self.held)
+            if self.held >= self.share:
+                self.full.set()
+            try:
+                await self.release.wait()
+            finally:
+                self.held -= 1
+        item = {**Store.normalized(STORE.calls[0]), "id": f"call-{page}"}
+        body = {
+            "items": [item],
+            "page": page,
+            "size": size,
+            "has_more": page < self.pages,
+            "total": self.pages,
+            "total_is_estimated": False,
+        }
+        return web.json_response(body)
+
+    async def get(self, _: web.Request) -> web.Response:
+        self.gets_arrived.append(self.held)
+        self.got.set()
+        return web.Response(body=FULL_CALL, content_type="application/json")
+
+
+async def test_listings_leave_room_in_the_pool_for_other_requests() -> None:
+    server = ListServer()
+    app = web.Application()
+    app.router.add_get("/v1/calls/list", server.listing)
+    app.router.add_get("/v1/calls", server.get)
+
+    async def listing(client: va.AsyncVocode) -> int:
+        return len([call async for call in client.calls.list(size=1, prefetch=8)])
+
+    async with (
+        running(app) as url,
+        va.AsyncVocode(api_key=API_KEY, base_url=url, max_connections=8) as client,
+    ):
+        listings = [asyncio.create_task(listing(client)) for _ in range(4)]
+        await server.full.wait()
+        await asyncio.sleep(0.2)  # room for more (there is none: the share is full)
+        get = asyncio.create_task(client.calls.get("x"))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(server.got.wait(), 5)
+        server.release.set()
+        await get
+        assert await asyncio.gather(*listings) == [30] * 4
+    print(
+        f"\nlist pages held at most {server.most_held}; when the get arrived: {server.gets_arrived}"
+    )
+    assert server.most_held <= 6  # 75 % of the pool
+    assert server.gets_arrived and server.gets_arrived[0] >= 6  # listings were still held
