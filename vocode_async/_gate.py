@@ -44,7 +44,7 @@ class Slots:
 
     async def take(self, deadline: float | None) -> bool:
         """Take a slot; False if ``deadline`` (``time.monotonic``) passed first."""
-        if self.free > 0 and not self.waiters:
+        if self.ready():
             self.free -= 1
             return True
         loop = asyncio.get_running_loop()
@@ -68,6 +68,10 @@ class Slots:
             if timer is not None:
                 timer.cancel()
         return True
+
+    def ready(self) -> bool:
+        """Whether a slot is free for the taking, with nobody waiting before."""
+        return self.free > 0 and not self.waiters
 
     def give(self) -> None:
         """Give a slot back: to the first waiter still waiting, or to the pool."""
@@ -109,6 +113,22 @@ class Gate:
         self.fresh = Slots(size) if size else None  # unsafe requests: a pool of their own
         self.listings = Slots(max(1, int(size * LISTING_SHARE))) if size > 1 else None
 
+    def admit(self, fresh: bool, listing: bool) -> bool:
+        """Take the slots at once if they are free and no cooldown runs (the usual case,
+        without a coroutine); False: nothing was taken, ``await enter(...)``."""
+        if self.cooldown.running():
+            return False
+        slots = self.fresh if fresh else self.pooled
+        share = self.listings if listing else None
+        if slots is None:
+            return share is None
+        if not slots.ready() or (share is not None and not share.ready()):
+            return False
+        slots.free -= 1
+        if share is not None:
+            share.free -= 1
+        return True
+
     async def enter(
         self, method: str, path: str, deadline: float | None, fresh: bool, listing: bool
     ) -> None:
@@ -134,7 +154,7 @@ class Gate:
                 return
             if not await slots.take(deadline):
                 raise _queue_timeout(method, path)
-            if self.cooldown.until <= self.cooldown.clock():
+            if not self.cooldown.running():
                 return
             slots.give()  # announced while this request queued: wait it out, slot free
 

@@ -295,7 +295,8 @@ class Requester:
 
         async def attempt() -> Response:
             tries[0] += 1
-            await gate.enter(method, path, deadline, fresh, listing)
+            if not gate.admit(fresh, listing):
+                await gate.enter(method, path, deadline, fresh, listing)
             started = time.monotonic()
             error: VocodeError | None = None
             try:

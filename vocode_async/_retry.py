@@ -228,6 +228,13 @@ class Cooldown:
             log.info("Retry-After: holding this client's requests for %.2fs", seconds)
         self.until, self.active = until, True
 
+    def running(self) -> bool:
+        """Whether requests are held back now (the end of a window is logged once, here)."""
+        if self.until > self.clock():
+            return True
+        self._ended()
+        return False
+
     def _ended(self) -> None:
         if self.active:
             self.active = False
