@@ -15,6 +15,7 @@ import attrs
 from ._checks import count_problem, header_problems, seconds_problem
 from ._endpoint import Endpoint
 from ._errors import ConfigError
+from ._gate import Gate
 from ._proxy import Proxy, parse_proxy
 from ._requester import Core, Requester, RequestOptions
 from ._retry import Retrier, RetryPolicy, Safety
@@ -245,7 +246,8 @@ class AsyncVocode:
             owns_session=session is None,
         )
         options = RequestOptions(timeout=timeout, max_retries=policy.max_retries)
-        self._bind(Requester(Core(transport, Retrier(policy)), options))
+        gate = Gate(transport.pool_size(), policy.max_retry_after)
+        self._bind(Requester(Core(transport, Retrier(policy), gate), options))
 
     def _bind(self, requester: Requester) -> None:
         self._requester = requester

@@ -66,7 +66,16 @@ __all__ = [
 
 
 class VocodeError(Exception):
-    """Base class of every error raised by vocode_async."""
+    """Base class of every error raised by vocode_async.
+
+    ``give_up_reason``: set when the failure was one the client retries but it stopped
+    retrying: ``"retries exhausted"`` (``max_retries``), ``"retry budget exhausted"`` (the
+    client-wide storm budget; the message says so too), ``"Retry-After over
+    max_retry_after"``, ``"Retry-After past the call's deadline"`` or ``"the call's
+    deadline comes first"``. None when the failure is never retried (a 404, say).
+    """
+
+    give_up_reason: str | None = None
 
 
 class ConfigError(VocodeError):

@@ -24,6 +24,7 @@ from ._checks import check_headers, count_problem, seconds_problem
 from ._converter import decoder, secret_values
 from ._endpoint import Endpoint
 from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
+from ._gate import Gate
 from ._log import log
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
 from ._retry import Retrier, Safety, summary
@@ -199,10 +200,11 @@ class RequestOptions:
 
 @attrs.define
 class Core:
-    """What every view of one client shares: transport, retrier, tracked tasks."""
+    """What every view of one client shares: transport, retrier, gate, tracked tasks."""
 
     transport: Transport
     retrier: Retrier[Response]
+    gate: Gate
     tasks: set[asyncio.Task[Any]] = attrs.field(factory=set)
 
     def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
@@ -252,18 +254,20 @@ class Requester:
         params: Query | None = None,
         body: Any = None,
         redactor: Redactor | None = None,
+        listing: bool = False,
     ) -> Response:
         """Send one operation with retries; the whole 2xx response.
 
         Every error leaves with its texts redacted (``redactor``: by default the API key
         and the body's secrets); the encoded body only ever sits in a :class:`Payload`.
+        ``listing``: a listing page, which takes a slot of the listings' share of the pool.
         """
         query = merged_extra(params, self.options.extra_query, "extra_query")
         check_params(query)
         redactor = redactor or self.redactor(body)
         payload, safety = self._encode(endpoint, body)
         try:
-            response = await self._send(endpoint, query, payload, safety, redactor)
+            response = await self._send(endpoint, query, payload, safety, redactor, listing)
         except VocodeError as error:
             scrub(error)
             redactor.error(error)
@@ -279,10 +283,11 @@ class Requester:
         payload: Payload | None,
         safety: Safety,
         redactor: Redactor,
+        listing: bool,
     ) -> Response:
         options = self.options
         deadline = None if options.timeout is None else time.monotonic() + options.timeout
-        transport = self.core.transport
+        transport, gate = self.core.transport, self.core.gate
         method, path = endpoint.method, endpoint.path
         headers = {"Accept": endpoint.accept, **options.extra_headers}
         fresh = safety is Safety.UNSAFE
@@ -290,16 +295,19 @@ class Requester:
 
         async def attempt() -> Response:
             tries[0] += 1
+            if not gate.admit(fresh, listing):
+                await gate.enter(method, path, deadline, fresh, listing)
             started = time.monotonic()
-            remaining = None if deadline is None else deadline - started
-            if remaining is not None and remaining <= 0:
-                raise APITimeoutError(
-                    f"{method} {path}: the call's {options.timeout}s deadline passed",
-                    method=method,
-                    path=path,
-                    request_sent=False,
-                )
+            error: VocodeError | None = None
             try:
+                remaining = None if deadline is None else deadline - started
+                if remaining is not None and remaining <= 0:
+                    raise APITimeoutError(
+                        f"{method} {path}: the call's {options.timeout}s deadline passed",
+                        method=method,
+                        path=path,
+                        request_sent=False,
+                    )
                 response = await transport.send(
                     method,
                     path,
@@ -310,9 +318,12 @@ class Requester:
                     fresh=fresh,
                     redactor=redactor,
                 )
-            except VocodeError as error:
+            except VocodeError as failure:
+                error = failure
                 _log_attempt(method, path, summary(error), started, tries, error)
                 raise
+            finally:
+                gate.leave(fresh, listing, error)  # a Retry-After first extends the cooldown
             _log_attempt(method, path, str(response.status), started, tries, response)
             return response
 
@@ -395,22 +406,32 @@ class Requester:
         try:
             started = time.monotonic()
             deadline = None if options.timeout is None else started + options.timeout
-            async with transport.open(
-                method, path, params=query, headers=headers, timeout=options.timeout
-            ) as resp:
-                if options.capture is not None:
-                    redact = transport.redactor.text
-                    options.capture.response = Response.of(resp, b"", started, redact)
-                size = 0
-                async for chunk in resp.content.iter_chunked(chunk_size):
-                    size += len(chunk)  # decoded bytes: what a gzip body inflates to
-                    if size > cap:
-                        resp.close()
-                        raise too_large(resp, cap, "max_recording_bytes")
-                    if deadline is not None and time.monotonic() > deadline:
-                        resp.close()
-                        raise _download_timeout(method, path, options.timeout)
-                    yield chunk
+            await self.core.gate.enter(method, path, deadline, False, False)
+            failure: VocodeError | None = None
+            try:
+                # What the wait for a slot left (at least a moment: a total of 0 is no bound).
+                timeout = None if deadline is None else max(deadline - time.monotonic(), 1e-3)
+                async with transport.open(
+                    method, path, params=query, headers=headers, timeout=timeout
+                ) as resp:
+                    if options.capture is not None:
+                        redact = transport.redactor.text
+                        options.capture.response = Response.of(resp, b"", started, redact)
+                    size = 0
+                    async for chunk in resp.content.iter_chunked(chunk_size):
+                        size += len(chunk)  # decoded bytes: what a gzip body inflates to
+                        if size > cap:
+                            resp.close()
+                            raise too_large(resp, cap, "max_recording_bytes")
+                        if deadline is not None and time.monotonic() > deadline:
+                            resp.close()
+                            raise _download_timeout(method, path, options.timeout)
+                        yield chunk
+            except VocodeError as error:
+                failure = error
+                raise
+            finally:
+                self.core.gate.leave(False, False, failure)
         except VocodeError as error:
             scrub(error)
             transport.redactor.error(error)
@@ -437,7 +458,7 @@ class Requester:
         redactor = self.core.transport.redactor
 
         async def fetch(page: int) -> RawPage[T]:
-            response = await self.send(endpoint, params={**query, "page": page})
+            response = await self.send(endpoint, params={**query, "page": page}, listing=True)
             dec = decoder()
             status, content_type = response.status, response.content_type
             with _answer_named(response, redactor):

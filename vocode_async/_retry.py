@@ -72,6 +72,21 @@ class Verdict(enum.Enum):
 
 
 _SAFE_RETRY_STATUSES = frozenset({408, 409, 429})
+RETRIES_EXHAUSTED = "retries exhausted"
+BUDGET_EXHAUSTED = "retry budget exhausted"
+BUDGET_MESSAGE = (
+    "the client's retry budget is exhausted (too many failures at once without a "
+    "Retry-After; see RetryPolicy.budget)"
+)
+
+
+def announced(error: VocodeError) -> bool:
+    """A 429/503 whose Retry-After asks for a wait: retrying it after that wait (which the
+    shared cooldown imposes on every request of the client) is paced by the server, so it
+    spends no retry budget. A blind retry (no Retry-After, or 0) does."""
+    status = getattr(error, "status", None)
+    retry_after = getattr(error, "retry_after", None)
+    return status in (429, 503) and retry_after is not None and retry_after > 0
 
 
 def classify(safety: Safety, error: VocodeError) -> Verdict:
@@ -149,7 +164,8 @@ class RetryPolicy:
     max_retry_after: float = attrs.field(default=120.0, validator=attrs.validators.ge(0))
     budget: int | None = attrs.field(default=500)
     """Client-wide retry tokens (botocore's quota): a retry spends 5 (10 after a timeout),
-    a success gives back what its retries spent, or 1. None: no budget."""
+    a success gives back what its retries spent, or 1. None: no budget. A retry after a
+    429/503 whose Retry-After announced a wait spends none: the server paces those."""
 
     def wait(self, retry_number: int, retry_after: float | None) -> float:
         """The wait before retry ``retry_number`` (1-based), jittered, >= Retry-After."""
@@ -200,11 +216,24 @@ class Cooldown:
     active: bool = False
 
     def extend(self, seconds: float) -> None:
-        """Hold new requests back for ``seconds`` from now (never shortens a cooldown)."""
-        until = self.clock() + seconds
-        if until > self.until:
+        """Hold new requests back for ``seconds`` from now (never shortens a cooldown).
+
+        Logged once per window (a wave of 429s each extending it says nothing new)."""
+        now = self.clock()
+        until = now + seconds
+        if until <= self.until:
+            return
+        if self.until <= now:  # no window running (or one ran out unseen): a new one
+            self._ended()
             log.info("Retry-After: holding this client's requests for %.2fs", seconds)
-            self.until, self.active = until, True
+        self.until, self.active = until, True
+
+    def running(self) -> bool:
+        """Whether requests are held back now (the end of a window is logged once, here)."""
+        if self.until > self.clock():
+            return True
+        self._ended()
+        return False
 
     def _ended(self) -> None:
         if self.active:
@@ -248,6 +277,7 @@ class _CallState:
     wait: float = 0.0  # before the next attempt, decided when deciding to retry
     real: VocodeError | None = None  # the last failure that was not the deadline itself
     expired: bool = False  # the deadline (not the policy) ended the call
+    reason: str | None = None  # why a retryable failure was not retried (again)
 
     def where(self) -> str:
         return f"{self.method} {self.path}"
@@ -269,7 +299,6 @@ class Retrier(Generic[T]):
         self.policy = policy
         self._clock = clock
         self.budget = None if policy.budget is None else RetryBudget(policy.budget)
-        self.cooldown = Cooldown(clock)
         self._run = backoff.on_exception(
             self._waits,
             _Failed,
@@ -309,24 +338,26 @@ class Retrier(Generic[T]):
                 path=path,
             ) from error
         if state.expired and state.real is not None:
-            raise APITimeoutError(
+            timeout = APITimeoutError(
                 f"{method} {path}: the call's deadline ended it after {state.tries} "
                 f"attempt(s); the last failure was {summary(state.real)}",
                 method=method,
                 path=path,
                 request_sent=True,
-            ) from state.real
+            )
+            timeout.give_up_reason = state.reason
+            raise timeout from state.real
+        if state.reason is not None:
+            error.give_up_reason = state.reason
+            if state.reason == BUDGET_EXHAUSTED:
+                error.args = (f"{error}; not retried: {BUDGET_MESSAGE}", *error.args[1:])
         raise error
 
     async def _attempt(self, state: _CallState, attempt: Callable[[], Awaitable[T]]) -> T:
         state.tries += 1
         try:
-            await self.cooldown.wait(deadline=state.deadline, method=state.method, path=state.path)
             return await attempt()
         except VocodeError as error:
-            retry_after = getattr(error, "retry_after", None)
-            if retry_after and getattr(error, "status", None) in (429, 503):
-                self.cooldown.extend(min(retry_after, self.policy.max_retry_after))
             state.verdict = classify(state.safety, error)
             past = state.deadline is not None and self._clock() >= state.deadline - 0.005
             if not (past and isinstance(error, APITimeoutError)):
@@ -337,6 +368,8 @@ class Retrier(Generic[T]):
         assert isinstance(failed, _Failed)
         state, error = failed.state, failed.error
         reason = self._stop_reason(state, error)
+        if state.verdict is Verdict.RETRY:
+            state.reason = reason
         of = f"attempt {state.tries} of {state.max_retries + 1}"
         if reason is None:
             why = "Retry-After" if getattr(error, "retry_after", None) is not None else "backoff"
@@ -362,23 +395,23 @@ class Retrier(Generic[T]):
         if state.verdict is not Verdict.RETRY:
             return "not retryable"
         if state.tries > state.max_retries:
-            return "retries exhausted"
+            return RETRIES_EXHAUSTED
         retry_after = getattr(error, "retry_after", None)
         if retry_after is not None and retry_after > self.policy.max_retry_after:
-            return f"Retry-After {retry_after:.0f}s is over max_retry_after"
+            return "Retry-After over max_retry_after"
         state.wait = self.policy.wait(state.tries, retry_after)
         if state.deadline is not None:
             remaining = state.deadline - self._clock()
             if retry_after is not None and retry_after >= remaining:
-                return "Retry-After is past the call's deadline"
+                return "Retry-After past the call's deadline"
             if state.wait >= remaining:
                 # Never sleep past the deadline: end now, keeping the failure as the cause.
                 state.expired = True
                 return "the call's deadline comes first"
-        if self.budget is not None:
+        if self.budget is not None and not announced(error):
             cost = self.budget.spend(error)
             if cost is None:
-                return "the client's retry budget is spent"
+                return BUDGET_EXHAUSTED
             state.spent += cost
         return None
 

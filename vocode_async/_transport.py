@@ -340,6 +340,15 @@ class Transport:
             headers["Content-Type"] = "application/json"
         return headers
 
+    def pool_size(self) -> int:
+        """How many requests the pool sends to the API at once (0: no bound)."""
+        connector = None if self.session is None else self.session.connector
+        if connector is not None:  # a borrowed session: its own limits
+            limits = (connector.limit, connector.limit_per_host)
+        else:
+            limits = (self.network.max_connections, self.network.max_connections_per_host)
+        return min((limit for limit in limits if limit), default=0)
+
     def redact(self, text: str) -> str:
         """``text`` with every occurrence of the API key masked."""
         return self.redactor.text(text)
