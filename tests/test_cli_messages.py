@@ -152,7 +152,7 @@ def test_without_the_cli_extra_the_command_says_how_to_install_it() -> None:
         "vocode-async: the command line needs click, from the package's cli extra; install it:",
         "  pip install 'vocode-async[cli]'  # from a package index",
         f"  pip install -e '{repo}[cli]'  # the clone it was installed from",
-        "  pip install 'click>=8.1' 'rich>=13'  # or only the extra's packages",
+        "  pip install 'click>=8.2' 'rich>=13'  # or only the extra's packages",
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["console", "main"]
 
-_CLI_PACKAGES = ("click>=8.1", "rich>=13")  # pyproject.toml's `cli` extra (a test pins it)
+_CLI_PACKAGES = ("click>=8.2", "rich>=13")  # pyproject.toml's `cli` extra (a test pins it)
 
 
 def console() -> None:
