@@ -311,8 +311,8 @@ _ESCAPED = re.compile(r"[\\%&]")
 _SHORT = {'"': '"', "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _PERCENT = re.compile(r"%(?:25)?([0-9a-fA-F]{2})")
 # Base64 as MIME (RFC 2045) and PEM write it: in lines, which a match reads through.
-_UNBROKEN = re.compile(r"[^ \t\r\n]+")
-_BREAK = re.compile(r"[ \t\r\n]")
+# Only blanks around a line break go: a text with spaces alone is read as it is.
+_BREAK = re.compile(r"[\r\n][ \t\r\n]*")
 # A secret in a body some other way encoded, read as UTF-8 or Latin-1 (or JSON-escaped
 # code units, ``\u0073\u0000``): one character, then NUL bytes.
 _WIDE = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
@@ -426,16 +426,25 @@ class _Map:
 
 
 class _Unbroken(_Map):
-    """``text`` without its spaces and line breaks (base64 written in lines, read whole)."""
+    """``text`` without its line breaks and the blanks around them (base64 written in
+    lines, read whole)."""
 
     def __init__(self, text: str) -> None:
-        self.pieces, parts, length = [], [], 0
-        for run in _UNBROKEN.finditer(text):
-            self.pieces.append((length, run.start(), run.end(), False))
-            parts.append(run.group())
-            length += run.end() - run.start()
+        self.pieces, self.starts, at = [], [], 0
+        parts: list[str] = []
+        for brk in _BREAK.finditer(text):
+            line = text[at : brk.start()].rstrip(" \t")
+            self._add(parts, at, line)
+            at = brk.end()
+        self._add(parts, at, text[at:])
         self.text = "".join(parts)
-        self.starts = [piece[0] for piece in self.pieces]
+
+    def _add(self, parts: list[str], at: int, line: str) -> None:
+        if line:
+            start = self.pieces[-1][0] + len(parts[-1]) if parts else 0
+            self.pieces.append((start, at, at + len(line), False))
+            self.starts.append(start)
+            parts.append(line)
 
 
 class _Decoded(_Map):
@@ -569,7 +578,7 @@ class Redactor:
                 chain.append(decoded)
                 current = decoded.text
                 spans += _found(literals, current, chain)
-            if base64s is not None and _BREAK.search(current):
+            if base64s is not None and ("\n" in current or "\r" in current):
                 unbroken = _Unbroken(current)
                 spans += _found(base64s, unbroken.text, [*chain, unbroken])
         return _masked(text, spans) if spans else text
