@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import decimal
+import enum
 import json
 import math
 import os
@@ -368,6 +370,53 @@ async def test_an_id_in_extra_query_gets_the_id_checks(bad: str) -> None:
             with pytest.raises(ValueError, match=key):
                 options.merged(extra_query={key: bad})
         assert not seen
+
+
+class Sort(str, enum.Enum):
+    NEWEST = "start_time"
+
+
+class Size(enum.IntEnum):
+    SMALL = 2
+
+
+UNSENDABLE = {
+    "nan": math.nan,
+    "inf": -math.inf,
+    "list": ["a", "b"],
+    "tuple": ("a",),
+    "dict": {"a": 1},
+    "bytes": b"raw",
+    "set": {"a"},
+    "decimal": decimal.Decimal("1.5"),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNSENDABLE))
+async def test_a_query_value_with_no_one_spelling_is_refused_before_sending(kind: str) -> None:
+    value = UNSENDABLE[kind]
+    async with (
+        echoing() as (api, url),
+        va.AsyncVocode(api_key=API_KEY, base_url=url, retry_policy=FAST) as client,
+    ):
+        with pytest.raises(ValueError, match="extra_query 'x'"):
+            va.RequestOptions(extra_query={"x": value})
+        with pytest.raises(ValueError, match="extra_query 'x'"):
+            client.with_options(extra_query={"x": value})
+        with pytest.raises(ValueError, match="query parameter 'x'"):
+            await client.request("GET", "/v1/calls/list", params={"x": value})
+        assert not api.requests
+
+
+async def test_a_query_enum_member_goes_as_its_value() -> None:
+    async with (
+        echoing() as (api, url),
+        va.AsyncVocode(api_key=API_KEY, base_url=url, retry_policy=FAST) as client,
+    ):
+        params = {"sort_column": Sort.NEWEST, "size": Size.SMALL, "rate": 0.5, "x": True}
+        with pytest.raises(va.AuthenticationError):
+            await client.request("GET", "/v1/calls/list", params=params)
+    assert api.requests[0].query_string == "sort_column=start_time&size=2&rate=0.5&x=true"
 
 
 # -- 6. cookies ----------------------------------------------------------------------------
