@@ -49,8 +49,9 @@ async def send(
     raw: bytes | None = None,
 ) -> tuple[int, Any]:
     kwargs: dict[str, Any] = {"params": params}
-    if raw is not None:
+    if raw is not None:  # as JSON: under another content type FastAPI reads no JSON at all
         kwargs["data"] = raw
+        kwargs["headers"] = {"Content-Type": "application/json"}
     elif body is not None:
         kwargs["json"] = body
     async with http.request(method, fake.url + path, **kwargs) as resp:
@@ -237,6 +238,73 @@ async def test_missing_or_broken_body(
     status, answer = await send(http, fake, "/v1/prompts/create", raw=raw)
     assert status == 422
     assert [(e["loc"], e["type"]) for e in answer["detail"]] == [(loc, kind)]
+
+
+NOT_JSON = "Input should be a valid dictionary or object to extract fields from"
+
+
+async def test_a_body_is_read_as_json_only_under_a_json_content_type(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer
+) -> None:
+    """FastAPI parses JSON with no content type, ``application/json`` or ``+json`` (any case,
+    any parameters); any other type hands the endpoint bytes, which no model accepts."""
+    body = b'{"content": "hi"}'
+    url = fake.url + "/v1/prompts/create"
+    answers = {}
+    for kind in (
+        None,
+        "application/json",
+        "Application/JSON; charset=utf-8",
+        "application/vnd.vocode+json",
+        "text/plain",
+        "text/json",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+        "application/jsonl",
+        "json",
+    ):
+        headers = {} if kind is None else {"Content-Type": kind}
+        async with http.post(
+            url, data=body, headers=headers, skip_auto_headers=["Content-Type"]
+        ) as r:
+            answers[kind] = (r.status, await r.json())
+    accepted = [kind for kind, (status, _) in answers.items() if status == 200]
+    assert accepted == [
+        None,
+        "application/json",
+        "Application/JSON; charset=utf-8",
+        "application/vnd.vocode+json",
+    ], answers
+    for kind in answers.keys() - set(accepted):
+        status, answer = answers[kind]
+        assert status == 422
+        assert answer["detail"] == [
+            {"loc": ["body"], "msg": NOT_JSON, "type": "model_attributes_type"}
+        ], kind
+
+
+async def test_a_body_of_whitespace_is_a_body_that_is_not_json(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer
+) -> None:
+    # FastAPI treats only an empty body as none (and then uses the spec's default body)
+    status, answer = await send(http, fake, "/v1/numbers/buy", raw=b" \n")
+    assert status == 422 and answer["detail"][0]["type"] == "json_invalid", answer
+    assert fake.counters["numbers_bought"] == 0
+
+
+async def test_a_repeated_query_parameter_is_read_as_its_last_value(
+    http: aiohttp.ClientSession, fake: FakeVocodeServer
+) -> None:
+    # Starlette's query_params[name] (what FastAPI reads) is the last value of a repeated name
+    url = fake.url + "/v1/calls/list?size=2&page=1&page=2"
+    async with http.get(url) as resp:
+        repeated = await resp.json()
+    status, second = await send(
+        http, fake, "/v1/calls/list", params={"size": "2", "page": "2"}, method="GET"
+    )
+    assert status == 200 and repeated == second
+    async with http.get(fake.url + "/v1/calls/list?page=0&page=1") as resp:
+        assert resp.status == 200
 
 
 async def test_buy_with_no_body_uses_the_spec_default(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import decimal
+import enum
 import json
 import math
 import os
@@ -370,6 +372,53 @@ async def test_an_id_in_extra_query_gets_the_id_checks(bad: str) -> None:
         assert not seen
 
 
+class Sort(str, enum.Enum):
+    NEWEST = "start_time"
+
+
+class Size(enum.IntEnum):
+    SMALL = 2
+
+
+UNSENDABLE = {
+    "nan": math.nan,
+    "inf": -math.inf,
+    "list": ["a", "b"],
+    "tuple": ("a",),
+    "dict": {"a": 1},
+    "bytes": b"raw",
+    "set": {"a"},
+    "decimal": decimal.Decimal("1.5"),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNSENDABLE))
+async def test_a_query_value_with_no_one_spelling_is_refused_before_sending(kind: str) -> None:
+    value = UNSENDABLE[kind]
+    async with (
+        echoing() as (api, url),
+        va.AsyncVocode(api_key=API_KEY, base_url=url, retry_policy=FAST) as client,
+    ):
+        with pytest.raises(ValueError, match="extra_query 'x'"):
+            va.RequestOptions(extra_query={"x": value})
+        with pytest.raises(ValueError, match="extra_query 'x'"):
+            client.with_options(extra_query={"x": value})
+        with pytest.raises(ValueError, match="query parameter 'x'"):
+            await client.request("GET", "/v1/calls/list", params={"x": value})
+        assert not api.requests
+
+
+async def test_a_query_enum_member_goes_as_its_value() -> None:
+    async with (
+        echoing() as (api, url),
+        va.AsyncVocode(api_key=API_KEY, base_url=url, retry_policy=FAST) as client,
+    ):
+        params = {"sort_column": Sort.NEWEST, "size": Size.SMALL, "rate": 0.5, "x": True}
+        with pytest.raises(va.AuthenticationError):
+            await client.request("GET", "/v1/calls/list", params=params)
+    assert api.requests[0].query_string == "sort_column=start_time&size=2&rate=0.5&x=true"
+
+
 # -- 6. cookies ----------------------------------------------------------------------------
 
 
@@ -450,6 +499,15 @@ async def test_the_cli_refuses_proxy_credentials_in_clear_in_one_line() -> None:
 ODD_KEY = "sk-canary/3c&9e<1d>+Zq=tail-0042"
 
 
+_HTML_NAMED = str.maketrans(
+    {"/": "&sol;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "+": "&plus;", "=": "&equals;"}
+)
+
+
+def _lines(text: str, width: int, brk: str) -> str:
+    return brk.join(text[i : i + width] for i in range(0, len(text), width))
+
+
 def _b64(text: str, alphabet: str = "std") -> str:
     data = text.encode()
     return (base64.urlsafe_b64encode if alphabet == "url" else base64.b64encode)(data).decode()
@@ -473,6 +531,16 @@ SPELLINGS: dict[str, Callable[[str], str]] = {
     "base64-offset-1": lambda s: _b64(f"x{s}")[2:],
     "base64-offset-2": lambda s: _b64(f"xy{s}")[3:],
     "base64-then-percent": lambda s: quote(_b64(f"Bearer {s}"), safe=""),
+    # HTML as HTML5 reads it (``html.unescape``), and escapes inside escapes
+    "html-named": lambda s: s.translate(_HTML_NAMED),
+    "html-hex-zero-padded": lambda s: "".join(f"&#X{ord(c):010x};" for c in s),
+    "html-decimal-long": lambda s: "".join(f"&#{ord(c):012d};" for c in s),
+    "html-no-semicolon": lambda s: "".join(f"&#{ord(c)}" for c in s),
+    "html-twice": lambda s: s.replace("&", "&amp;amp;").replace("<", "&amp;lt;"),
+    "json-escaped-percent": lambda s: quote(s, safe="").replace("%", "\\u0025"),
+    "json-utf16-units": lambda s: "".join(f"\\u{ord(c):04x}\\u0000" for c in s),
+    "base64-mime-lines": lambda s: _lines(_b64(f"Bearer {s}"), 20, "\r\n"),
+    "base64-pem-lines": lambda s: _lines(_b64(f"xy{s}")[3:], 16, "\n  "),
 }
 
 
@@ -527,6 +595,37 @@ async def test_a_status_error_echoing_the_key_in_escapes_is_masked() -> None:
         error = await failure(client.usage.get())
     assert isinstance(error, va.AuthenticationError) and "bad key" in str(error)
     for text in texts(error):
+        assert_no_trace(ODD_KEY, text)
+
+
+WIDE = {
+    "utf-16-be": lambda s: s.encode("utf-16-be"),
+    "utf-16-bom": lambda s: s.encode("utf-16"),
+    "utf-32-le": lambda s: s.encode("utf-32-le"),
+    # valid UTF-8, but each character of the key followed by an unprintable one
+    "zero-width-between": lambda s: "\u200b".join(s).encode(),
+    "escape-between": lambda s: "\x1b".join(s).encode(),
+}
+
+
+@pytest.mark.parametrize("encoding", list(WIDE))
+async def test_a_body_in_another_encoding_never_shows_the_key_between_question_marks(
+    encoding: str,
+) -> None:
+    async def echo(request: web.Request) -> web.Response:
+        key = request.headers["Authorization"].removeprefix("Bearer ")
+        return web.Response(body=WIDE[encoding](f"oops {key} end"), content_type="text/plain")
+
+    async with (
+        echoing(echo) as (_, url),
+        va.AsyncVocode(api_key=ODD_KEY, base_url=url, retry_policy=FAST) as client,
+    ):
+        error = await failure(client.usage.get())
+    assert isinstance(error, va.ResponseDecodeError)
+    assert error.excerpt.endswith("bytes of binary or non-UTF-8 content>")
+    for text in texts(error):
+        for gap in ("?", "\\x00", "\x00", "\\u200b"):
+            text = text.replace(gap, "")
         assert_no_trace(ODD_KEY, text)
 
 

@@ -19,6 +19,7 @@ response, and only when it fails the detailed one runs again to name the field p
 
 from __future__ import annotations
 
+import codecs
 import enum
 import functools
 import itertools
@@ -491,12 +492,29 @@ _NO_SECRETS = Redactor()
 def _excerpt(body: bytes, redactor: Redactor) -> str:
     """The start of a body for an error message: printable, secrets masked.
 
-    Known secrets (the API key, the request's) are masked before the cut, so the cut never
-    leaves the start of one behind.
+    Only UTF-8 text is shown (a body in another encoding, UTF-16 say, would show an echoed
+    secret with a ``?`` between its characters): anything else, or text holding NUL, is
+    named by its size alone. Known secrets (the API key, the request's) are masked in the
+    text as shown, before the cut, so the cut never leaves the start of one behind.
     """
-    text = redactor.text(body[: 4 * (_EXCERPT_CHARS + redactor.longest)].decode("utf-8", "replace"))
-    text = _SECRET_VALUE.sub(r'\1"***\2', text[:_EXCERPT_CHARS])
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
+    window = body[: 4 * (_EXCERPT_CHARS + redactor.longest)]
+    try:  # a cut inside a character is not an error, a bad byte anywhere else is
+        text = codecs.getincrementaldecoder("utf-8")().decode(window, len(window) == len(body))
+    except UnicodeDecodeError:
+        text = "\x00"
+    opaque = f"<{len(body)} bytes of binary or non-UTF-8 content>"
+    if "\x00" in text:
+        return opaque
+    text = redactor.text(text)
+    shown = "".join(ch if ch.isprintable() else "?" for ch in text)
+    if shown != text and redactor:
+        # A secret spelled with unprintable characters between its own would be readable
+        # between the "?"s they become.
+        bare = "".join(ch for ch in text if ch.isprintable())
+        if redactor.text(bare) != bare:
+            return opaque
+    text = redactor.text(shown)
+    return _SECRET_VALUE.sub(r'\1"***\2', text[:_EXCERPT_CHARS])
 
 
 def _reason(exc: BaseException, tp: Any) -> str:

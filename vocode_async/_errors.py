@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import bisect
 import functools
+import html
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -302,19 +303,28 @@ def scrub(error: BaseException) -> None:
 
 REDACTED = "***"
 _MIN_BASE64 = 6  # a shorter fragment of a short secret would mask innocent text
+_DEPTH = 4  # decodings of a decoded text (\u0025 + "2F" is "%2F", then "/"), at most
 _URLSAFE = str.maketrans("+/", "-_")
 # One escaped character, in the ways a server writes one: JSON (a backslash run allows a
 # JSON string nested in another: \\u0026, \\\/), percent-encoding (once or twice: %2F,
-# %252F), HTML character references. A bare backslash run reads as one backslash.
+# %252F), HTML character references as HTML5 reads them (``html.unescape``: any number of
+# digits, the semicolon optional, every named reference). A bare backslash run reads as
+# one backslash.
 _ESCAPE = re.compile(
     r"\\+(?:u([0-9a-fA-F]{4})|([\"/bfnrt]))?"
     r"|((?:%(?:25)?[0-9a-fA-F]{2})+)"
-    r"|&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));"
-    r"|&(amp|lt|gt|quot|apos);"
+    r"|&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));?"
+    r"|&([A-Za-z][A-Za-z0-9]{0,31};?)"
 )
+_ESCAPED = re.compile(r"[\\%&]")
 _SHORT = {'"': '"', "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _PERCENT = re.compile(r"%(?:25)?([0-9a-fA-F]{2})")
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+# Base64 as MIME (RFC 2045) and PEM write it: in lines, which a match reads through.
+# Only blanks around a line break go: a text with spaces alone is read as it is.
+_BREAK = re.compile(r"[\r\n][ \t\r\n]*")
+# A secret in a body some other way encoded, read as UTF-8 or Latin-1 (or JSON-escaped
+# code units, ``\u0073\u0000``): one character, then NUL bytes.
+_WIDE = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 
 
 def _base64_forms(secret: str) -> Iterator[str]:
@@ -331,50 +341,123 @@ def _base64_forms(secret: str) -> Iterator[str]:
             yield fragment.translate(_URLSAFE)
 
 
+def _wide_forms(secret: str) -> Iterator[str]:
+    for codec in _WIDE:
+        yield secret.encode(codec, "surrogatepass").decode("latin-1")
+
+
+def _pattern(forms: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for ``forms``, longest first (a secret that contains another is masked
+    whole)."""
+    unique = {form for form in forms if form}
+    if not unique:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(unique, key=len, reverse=True))))
+
+
 @functools.lru_cache(maxsize=64)
 def _literals(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern for every literal form of every secret, longest first (a secret that
-    contains another is masked whole): the secret, ``+`` for its spaces, its base64."""
-    forms = {
+    """Every literal form of every secret: the secret, ``+`` for its spaces, the secret
+    decoded (one holding "%41" is "A" in a decoded text), in UTF-16/32, its base64."""
+    return _pattern(
         form
         for secret in secrets
-        if secret
-        # (the secret decoded too: one holding "%41" is "A" in a decoded text)
         for form in (
             secret,
             secret.replace(" ", "+"),
-            _Decoded(secret).text,
+            _decoded(secret),
+            *_wide_forms(secret),
             *_base64_forms(secret),
         )
-    }
-    if not forms:
-        return None
-    return re.compile("|".join(map(re.escape, sorted(forms, key=len, reverse=True))))
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _base64s(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The base64 forms alone, matched again in a text read without its line breaks."""
+    return _pattern(form for secret in secrets for form in _base64_forms(secret))
+
+
+def _decoded(text: str) -> str:
+    for _ in range(_DEPTH):
+        decoded = _Decoded(text).text
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _reference(decimal: str | None, hexa: str | None, name: str | None) -> str | None:
+    """The text an HTML character reference stands for, as ``html.unescape`` reads it."""
+    if name is not None:
+        text = html.unescape("&" + name)
+        return None if text == "&" + name else text
+    digits = (decimal or hexa or "").lstrip("0") or "0"
+    if len(digits) > 8:  # past any code point (and int()'s digit limit): U+FFFD
+        return "\ufffd"
+    return html.unescape(f"&#{digits};" if decimal else f"&#x{digits};")
 
 
 def _unescape(match: re.Match[str]) -> str | None:
-    """The character one escape stands for (None: not a character)."""
+    """The text one escape stands for (None: not an escape)."""
     code, short, percent, decimal, hexa, name = match.groups()
-    if code or decimal or hexa:
-        number = int(code, 16) if code else int(decimal) if decimal else int(hexa, 16)
-        return chr(number) if number <= 0x10FFFF else None
+    if code:
+        return chr(int(code, 16))
     if short:
         return _SHORT[short]
     if percent:  # a run of them: UTF-8 sequences span several
         data = bytes(int(pair, 16) for pair in _PERCENT.findall(percent))
         return data.decode("utf-8", "surrogateescape")
-    if name:
-        return _NAMED[name]
+    if decimal or hexa or name:
+        return _reference(decimal, hexa, name)
     return "\\"
 
 
-class _Decoded:
-    """``text`` with its escapes decoded, mapping each decoded stretch back to the original.
+class _Map:
+    """A text derived from an original one, mapping each derived stretch back.
 
-    ``pieces`` are ``(decoded start, original start, original end, escaped)``: a literal run
-    maps one to one, an escape (a run of percent-escapes) to its whole original span, so a
-    secret found partly inside one masks all of it.
+    ``pieces`` are ``(derived start, original start, original end, escaped)``: a literal
+    run maps one to one, an escape (a run of percent-escapes) to its whole original span,
+    so a secret found partly inside one masks all of it.
     """
+
+    text: str
+    pieces: list[tuple[int, int, int, bool]]
+    starts: list[int]
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of the derived span ``[start, end)``."""
+        first = self.pieces[bisect.bisect_right(self.starts, start) - 1]
+        last = self.pieces[bisect.bisect_right(self.starts, end - 1) - 1]
+        begin = first[1] + (start - first[0] if not first[3] else 0)
+        finish = last[2] if last[3] else last[1] + (end - last[0])
+        return begin, finish
+
+
+class _Unbroken(_Map):
+    """``text`` without its line breaks and the blanks around them (base64 written in
+    lines, read whole)."""
+
+    def __init__(self, text: str) -> None:
+        self.pieces, self.starts, at = [], [], 0
+        parts: list[str] = []
+        for brk in _BREAK.finditer(text):
+            line = text[at : brk.start()].rstrip(" \t")
+            self._add(parts, at, line)
+            at = brk.end()
+        self._add(parts, at, text[at:])
+        self.text = "".join(parts)
+
+    def _add(self, parts: list[str], at: int, line: str) -> None:
+        if line:
+            start = self.pieces[-1][0] + len(parts[-1]) if parts else 0
+            self.pieces.append((start, at, at + len(line), False))
+            self.starts.append(start)
+            parts.append(line)
+
+
+class _Decoded(_Map):
+    """``text`` with its escapes decoded (one pass)."""
 
     def __init__(self, text: str) -> None:
         parts: list[str] = []
@@ -415,13 +498,20 @@ class _Decoded:
         pieces[-1] = (start[0], start[1], match.end(), True)
         return True
 
-    def original(self, start: int, end: int) -> tuple[int, int]:
-        """The original span of the decoded span ``[start, end)``."""
-        first = self.pieces[bisect.bisect_right(self.starts, start) - 1]
-        last = self.pieces[bisect.bisect_right(self.starts, end - 1) - 1]
-        begin = first[1] + (start - first[0] if not first[3] else 0)
-        finish = last[2] if last[3] else last[1] + (end - last[0])
-        return begin, finish
+
+def _back(chain: Sequence[_Map], span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` of the last text of ``chain``, as a span of the first's original."""
+    for view in reversed(chain):
+        span = view.original(*span)
+    return span
+
+
+def _found(
+    pattern: re.Pattern[str] | None, text: str, chain: Sequence[_Map]
+) -> Iterator[tuple[int, int]]:
+    if pattern is not None:
+        for match in pattern.finditer(text):
+            yield _back(chain, match.span())
 
 
 def _masked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -447,9 +537,12 @@ class Redactor:
 
     A secret is masked in every spelling a server may echo it in: literally, with any of its
     characters JSON-escaped (``\\/``, ``\\u0026``; also inside a JSON string nested in
-    another), percent-encoded, as an HTML character reference, or base64-encoded (alone or
-    inside a longer encoded value, as in ``Authorization: Basic``). Its repr shows how many
-    secrets it holds, never one of them.
+    another), percent-encoded, as an HTML character reference (named, numeric with any
+    number of digits, with or without the semicolon), any of these inside another
+    (``\\u0025`` + ``2F``: decoded again until nothing changes, a few times at most), in
+    UTF-16 or UTF-32, or base64-encoded (alone or inside a longer encoded value, as in
+    ``Authorization: Basic``; also written in lines). Its repr shows how many secrets it
+    holds, never one of them.
     """
 
     secrets: tuple[str, ...] = attrs.field(
@@ -480,10 +573,23 @@ class Redactor:
         if literals is None:
             return text
         text = literals.sub(REDACTED, text)
-        if "\\" not in text and "%" not in text and "&" not in text:
-            return text  # nothing escaped: the literal forms were all there is
-        decoded = _Decoded(text)
-        spans = [decoded.original(*m.span()) for m in literals.finditer(decoded.text)]
+        base64s = _base64s(self.values)
+        spans: list[tuple[int, int]] = []
+        chain: list[_Map] = []
+        current = text
+        for depth in range(_DEPTH + 1):
+            if depth:  # decode again, until nothing changes
+                if not _ESCAPED.search(current):
+                    break
+                decoded = _Decoded(current)
+                if decoded.text == current:
+                    break
+                chain.append(decoded)
+                current = decoded.text
+                spans += _found(literals, current, chain)
+            if base64s is not None and ("\n" in current or "\r" in current):
+                unbroken = _Unbroken(current)
+                spans += _found(base64s, unbroken.text, [*chain, unbroken])
         return _masked(text, spans) if spans else text
 
     def _value(self, value: Any) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import AsyncGenerator, Coroutine, Iterator, Mapping
 from types import MappingProxyType
@@ -63,13 +64,23 @@ def _check_id(name: str, value: str) -> None:
         raise ValueError(f"{name} {value!r} holds a control character")
 
 
-def check_params(params: Query | None) -> None:
-    """Refuse a query value that cannot travel as given, naming its parameter."""
+def check_params(params: Mapping[str, Any] | None, what: str = "query parameter") -> None:
+    """Refuse a query value that cannot travel as given, naming its parameter: only text,
+    a number (finite) or a bool (``true``/``false``) has one spelling in a query; None
+    leaves the parameter out. A list, dict or bytes would go out as its Python repr."""
     for name, value in (params or {}).items():
         if isinstance(value, str):
             (_check_id if name in _ID_PARAMS else _check_text)(name, value)
-        elif value is None and name in _ID_PARAMS:
-            raise ValueError(f"{name} must not be None")
+        elif value is None:
+            if name in _ID_PARAMS:
+                raise ValueError(f"{name} must not be None")
+        elif not isinstance(value, int | float):
+            raise ValueError(
+                f"{what} {name!r} must be a str, int, float, bool or None, "
+                f"not {type(value).__name__}"
+            )
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{what} {name!r} must be a finite number, not {value!r}")
 
 
 def check_body(data: Any, where: str = "body", depth: int = 0) -> None:
@@ -171,7 +182,7 @@ class RequestOptions:
     @extra_query.validator
     def _check_query(self, _: Any, value: Mapping[str, Any]) -> None:
         _mapping("extra_query", value)
-        check_params(value)
+        check_params(value, "extra_query")
 
     @extra_body.validator
     def _check_body(self, _: Any, value: Mapping[str, Any]) -> None:

@@ -177,8 +177,20 @@ def _encode_query(params: Query | None) -> dict[str, str] | None:
     for key, value in params.items():
         if value is None:
             continue
-        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        out[key] = _query_text(value)
     return out
+
+
+def _query_text(value: str | int | float | bool) -> str:
+    """A checked query value's one spelling (by its base type: an enum member of str or
+    int goes as its value, not as ``Color.RED``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    return float.__repr__(value)
 
 
 @attrs.frozen(kw_only=True)

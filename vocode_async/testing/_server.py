@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.message
 import functools
 import json
 import math
@@ -83,9 +84,29 @@ def _detail(status: int, msg: str) -> web.Response:
 _PAGING = (("page", 1), ("size", 10))
 
 
+def _query(request: web.Request) -> dict[str, str]:
+    """The query as the endpoint reads it: Starlette's ``query_params[name]`` is the LAST
+    value of a repeated name (aiohttp's ``query.get`` the first)."""
+    return dict(request.query.items())
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether FastAPI parses a body sent with ``content_type`` as JSON: none at all, or
+    ``application/json`` or ``application/*+json`` as ``email.message`` reads the header
+    (anything else is handed on as bytes, which no model accepts)."""
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
 def _query_number(request: web.Request, name: str, default: int) -> int:
     """A paging number for a fault's made-up page: whatever the query says, if it is one."""
-    text = request.query.get(name, "")
+    text = _query(request).get(name, "")
     return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else default
 
 
@@ -285,7 +306,7 @@ class FakeVocodeServer:
         record = RequestRecord(
             request.method,
             request.path,
-            dict(request.query),
+            _query(request),
             body[: self.log_body_limit],
             time.monotonic(),
             seq=seq,
@@ -431,14 +452,17 @@ class FakeVocodeServer:
     async def _inputs(request: web.Request) -> tuple[dict[str, Any], Any]:
         """Query and body as FastAPI hands them to the endpoint, checked by the spec's rules."""
         op = OPERATIONS[f"{request.method} {request.path}"]
-        query = validate_query(op["query"], request.query)
+        query = validate_query(op["query"], _query(request))
         if "body" not in op:
             return query, None
         raw = await request.read()
-        if not raw.strip():
+        if not raw:  # FastAPI: an empty body is no body (whitespace is a body, not JSON)
             if "default" not in op["body"]:
                 raise Invalid.one(("body",), "Field required", "missing")
             data = op["body"]["default"]
+        elif not _is_json(request.headers.get("Content-Type")):
+            msg = "Input should be a valid dictionary or object to extract fields from"
+            raise Invalid.one(("body",), msg, "model_attributes_type")
         else:
             try:
                 data = orjson.loads(raw)
