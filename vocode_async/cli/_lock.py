@@ -22,6 +22,7 @@ from pathlib import Path
 __all__ = ["FileLock", "LockFileError"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges
+_NOT_OURS = "not an export's lock file; remove it (nothing was written to it)"
 _PID_TEXT = re.compile(rb"[0-9]{0,20}\n?")  # what a holder writes: a pid and a newline
 
 
@@ -62,7 +63,7 @@ class FileLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o644)
         except OSError as exc:
             if os.path.islink(self.path):
-                raise LockFileError(f"{self.path} is a symbolic link, not a lock file") from None
+                raise LockFileError(f"{self.path} is a symbolic link, {_NOT_OURS}") from None
             raise LockFileError(f"cannot open {self.path}: {exc.strerror}") from None
         try:
             _check(os.fstat(fd), self.path)
@@ -96,18 +97,18 @@ class FileLock:
 def _check(info: os.stat_result, path: Path) -> None:
     """Refuse what is not a lock file of ours: a link, a special file, a file of two names."""
     if stat.S_ISLNK(info.st_mode):
-        raise LockFileError(f"{path} is a symbolic link, not a lock file")
+        raise LockFileError(f"{path} is a symbolic link, {_NOT_OURS}")
     if not stat.S_ISREG(info.st_mode):
-        raise LockFileError(f"{path} is not a regular file")
+        raise LockFileError(f"{path} is not a regular file, {_NOT_OURS}")
     if info.st_nlink > 1:
-        raise LockFileError(f"{path} has {info.st_nlink} names (hard links), not a lock file")
+        raise LockFileError(f"{path} has {info.st_nlink} names (hard links), {_NOT_OURS}")
 
 
 def _claim(fd: int, path: Path) -> None:
     """Write our pid over the previous holder's; refuse a file that holds anything else."""
     os.lseek(fd, 0, os.SEEK_SET)
     if not _PID_TEXT.fullmatch(os.read(fd, 64)):
-        raise LockFileError(f"{path} holds something other than an export's pid; remove it")
+        raise LockFileError(f"{path} holds more than an export's pid, {_NOT_OURS}")
     os.ftruncate(fd, 0)
     os.lseek(fd, 0, os.SEEK_SET)
     os.write(fd, f"{os.getpid()}\n".encode())
