@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 import pytest
+from aiohttp import web
 
 from tests.conftest import free_port
 from vocode_async.cli._formats import CSV_COLUMNS
@@ -592,3 +593,28 @@ async def test_a_page_of_repeated_ids_under_an_exact_total_is_not_success(
     assert code == 1 and len(lines) == 1, lines
     assert "the API said it lists 150" in lines[0] and "holds 125 calls" in lines[0]
     assert not out.exists() and part_of(out).read_bytes().count(b"\n") == 125
+
+
+async def test_a_resume_after_more_than_a_page_of_new_calls_writes_each_call_once(
+    tmp_path: Path,
+) -> None:
+    listing = list(ITEMS)  # newest first
+    failed: list[int] = []
+
+    async def answer(page: int, size: int) -> Any:
+        if page == 3 and not failed:  # the first run stops here: pages 1 and 2 are saved
+            failed.append(page)
+            return web.json_response({"detail": "Invalid API key"}, status=401)
+        window, total = listing[(page - 1) * size : page * size], len(listing)
+        return page_body(window, page, size, has_more=page * size < total, total=total)
+
+    out = tmp_path / "calls.jsonl"
+    async with PageServer(answer) as pages:
+        code, err = await _run(*command(pages.url, out, "--prefetch", "0", key=PAGE_KEY))
+        assert code == 1 and "--resume" in err, err
+        new = [Store.normalized(c) for c in Store(calls=75, seed=8).sorted_calls(None, False)]
+        listing[:0] = new  # a page and a half of calls created meanwhile, ahead of the rest
+        code, err = await _run(*command(pages.url, out, "--resume", key=PAGE_KEY))
+    assert code == 0, err
+    ids = [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()]
+    assert ids == [i["id"] for i in ITEMS]  # each once, in order (the new ones came before)
