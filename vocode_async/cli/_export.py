@@ -2,13 +2,17 @@
 
 Beside ``FILE`` the export keeps ``FILE.lock`` (held for the run: a second export to the
 same file is refused), ``FILE.part`` (the calls so far) and, after each page is on disk,
-the checkpoint ``FILE.part.json`` (see :mod:`._checkpoint`: it vouches for the part file's
-bytes by their hash). ``FILE`` appears only when the export is complete and the part file
-has been read back and verified (a rename). ``--resume`` trusts a part file only if its
-checkpointed bytes hash as recorded, cuts off what follows them, skips the ids already
-written at the page boundary and goes on from the next page: an interrupted export
-resumes exactly, or is refused with one line. A fresh run never replaces an existing
-non-empty ``FILE`` unless forced.
+the checkpoint ``FILE.part.json`` (see :mod:`._checkpoint`: it vouches for itself and for
+the part file's bytes by their hash). None is ever written through a link: a fresh run
+removes what is at ``FILE.part`` and creates it anew; a resume refuses a part file that is a
+link or has another name. ``FILE`` appears only when the export is complete and the part
+file has been read back and verified (a rename); a listing whose exact total, the same on
+every page, is not the number of calls it listed does not verify. ``--resume`` trusts a part
+file only if its checkpointed bytes hash as recorded and it holds the calls the checkpoint
+says; it cuts off what follows them, skips the ids written last if drift brings them back
+and goes on from the next page: an interrupted export resumes exactly, or is refused with
+one line. A non-empty ``FILE`` is replaced only with ``--force``, or by a resume of an
+export that began over that very file (as it was then).
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ __all__ = ["ExportOptions", "Start", "export_calls", "locked", "prepare", "saved
 
 _START_OVER = "run the command without --resume to start over"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
+RESUME_PAGES = 32
+"""Pages of calls before an interruption whose ids a resume skips if drift brings them back
+(within a run, the pager keeps the ids of at most 2 * prefetch + 2 pages)."""
 
 
 @attrs.frozen
@@ -65,6 +72,8 @@ class Start:
     part: tuple[int, int]
     force: bool = False
     notice: str | None = None
+    written: frozenset[str] = frozenset()
+    """The ids of the part file's last calls (a resume): drift may bring them back."""
 
 
 def saved_count(out: Path) -> int | None:
@@ -190,7 +199,8 @@ def _resumed(
     why = " and is not the file the interrupted export began over (it appeared or changed since)"
     state.replaces = _replaceable(files.out, allowed=state.replaces, force=force, why=why)
     part, digest = _trusted_part(files.part, state)
-    return Start(state=state, digest=digest, part=part, force=force)
+    written = _agrees(files.part, state)
+    return Start(state=state, digest=digest, part=part, force=force, written=written)
 
 
 def _open_part(part: Path) -> BinaryIO:
@@ -242,14 +252,15 @@ def _trusted_part(part: Path, state: Checkpoint) -> tuple[tuple[int, int], _Hash
         if info.st_size > state.offset:  # the page being written when it stopped, or more
             fh.truncate(state.offset)
             os.fsync(fh.fileno())
-    _agrees(part, state)
     return (info.st_dev, info.st_ino), digest
 
 
-def _agrees(part: Path, state: Checkpoint) -> None:
-    """Refuse a checkpoint whose count or last page is not what the part file holds."""
+def _agrees(part: Path, state: Checkpoint) -> frozenset[str]:
+    """Refuse a checkpoint whose count or last page is not what the part file holds; the
+    ids of the part file's last :data:`RESUME_PAGES` pages of calls."""
+    keep = max(state.last_count, RESUME_PAGES * state.options.size)
     try:
-        found, tail = scan_part(part, state.options.format, state.last_count)
+        found, tail = scan_part(part, state.options.format, keep)
     except PartError as exc:
         raise CommandError(f"cannot resume: {part} {exc}; {_START_OVER}") from None
     if found != state.count:
@@ -258,11 +269,13 @@ def _agrees(part: Path, state: Checkpoint) -> None:
             f"{_START_OVER}"
         )
     ids = iter(state.last_ids)
-    if not all(any(i == j for j in ids) for i in tail):  # in order, among the last page's
+    last = tail[len(tail) - state.last_count :]
+    if not all(any(i == j for j in ids) for i in last):  # in order, among the last page's
         raise CommandError(
             f"cannot resume: the last calls of {part} are not those of its checkpoint's last "
             f"page; {_START_OVER}"
         )
+    return frozenset(tail)
 
 
 async def export_calls(
@@ -351,8 +364,8 @@ async def _write(
             sort_desc=state.options.sort_desc or None,
             prefetch=prefetch,
             start_page=state.next_page,
-            # + the previous page's ids: drift may bring them back, and they are skipped
-            max_items=None if left is None else left + len(state.last_ids),
+            # + the ids written last: drift may bring them back, and they are skipped
+            max_items=None if left is None else left + len(start.written),
         )
         async with pager:
             await _write_pages(fh, pager, start, files.ckpt, progress, left)
@@ -369,10 +382,9 @@ async def _write_pages(
     """Write page after page, each on disk (and checkpointed with its hash) before the next."""
     state, digest = start.state, start.digest
     encode, to_output = ENCODERS[state.options.format], _decoder().for_output
-    skip = set(state.last_ids)  # the previous page's ids: drift may repeat them
+    skip = start.written  # calls written before a resume: drift may bring them back
     async for page in pager.pages():
-        items = [c for c in page.items if c.id not in skip]
-        skip = set()
+        items = [c for c in page.items if c.id not in skip] if skip else list(page.items)
         if left is not None:
             del items[left:]
             left -= len(items)
@@ -385,15 +397,19 @@ async def _write_pages(
         state.offset, state.sha256 = fh.tell(), digest.hexdigest()
         state.save(ckpt)
         progress.advance(len(items), total=page.total, estimated=page.total_is_estimated)
+        if left == 0:
+            break
 
 
 def _advance(state: Checkpoint, number: int, page: Page[NormalizedCall], written: int) -> None:
     """Page ``number`` is written (``written`` of its calls): note what the checkpoint says."""
     first = state.next_page == 1  # no page yet (a saved checkpoint says 2 or more)
-    state.regular = (
+    size = state.options.size
+    state.regular = (  # a merged re-fetch may write more than a page: not regular
         state.regular
         and number == state.next_page
-        and (first or state.last_count == state.options.size)
+        and written <= size
+        and (first or state.last_count == size)
     )
     exact = None if page.total_is_estimated else page.total
     state.total = exact if first or state.total == exact else None
