@@ -84,5 +84,6 @@ async def test_limit_counts_what_was_written_before_a_resume(tmp_path: Path) -> 
         code, err = await _export(server.url, out, "--resume", "--limit", "230")
     assert code == 0, err
     assert _ids(out) == [i["id"] for i in items[:230]]
-    # 130 more, plus room for the previous page's ids coming back at the boundary (drift)
-    assert sorted(server.pages) == [2, 3, 4]
+    # 130 more, plus room (page 4, if asked before the export stopped) for the ids written
+    # last coming back at the boundary (drift); nothing further
+    assert sorted(set(server.pages))[:2] == [2, 3] and set(server.pages) <= {2, 3, 4}
