@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 import pytest
+from aiohttp import web
 
 from tests.conftest import free_port
 from vocode_async.cli._formats import CSV_COLUMNS
@@ -432,3 +433,188 @@ def test_the_readme_demo_export_runs_twice(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "calls.jsonl").read_bytes().count(b"\n") == 10_000
+
+
+# -- the outside review: links, a checkpoint that vouches for itself, what a resume replaces --
+
+
+def _victim(tmp_path: Path, data: bytes = b"precious\n") -> Path:
+    victim = tmp_path / "elsewhere" / "precious.txt"
+    victim.parent.mkdir(exist_ok=True)
+    victim.write_bytes(data)
+    return victim
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_resume_never_writes_through_a_linked_part_file(
+    server: FakeVocodeServer, tmp_path: Path, link: str
+) -> None:
+    out = tmp_path / "calls.jsonl"
+    interrupted(server, out)
+    part = part_of(out)
+    victim = _victim(tmp_path, part.read_bytes())  # the same bytes: the hash alone matches
+    part.unlink()
+    if link == "symlink":
+        part.symlink_to(victim)
+    else:
+        os.link(victim, part)
+    before = victim.read_bytes()
+    line = one_line(export(server.url, out, "--resume"), 2)
+    assert "calls.jsonl.part" in line and "without --resume" in line
+    assert victim.read_bytes() == before
+    assert not out.exists() and not out.is_symlink()
+
+
+def test_a_fresh_run_replaces_a_hard_linked_part_file_without_touching_its_other_name(
+    server: FakeVocodeServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "calls.jsonl"
+    victim = _victim(tmp_path)
+    os.link(victim, part_of(out))
+    done = export(server.url, out, "--limit", "60")
+    assert done.returncode == 0, done.stderr
+    assert victim.read_bytes() == b"precious\n"
+    assert out.read_bytes().count(b"\n") == 60 and os.stat(out).st_nlink == 1
+
+
+def test_a_linked_checkpoint_tmp_file_is_not_written_through(
+    server: FakeVocodeServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "calls.jsonl"
+    victim = _victim(tmp_path)
+    part_of(out, ".json.tmp").symlink_to(victim)
+    done = export(server.url, out, "--limit", "60")
+    assert done.returncode == 0, done.stderr
+    assert victim.read_bytes() == b"precious\n"
+
+
+@pytest.mark.parametrize("lock", ["symlink", "hardlink", "foreign-text"])
+def test_a_lock_path_that_is_not_a_lock_file_is_refused_untouched(
+    server: FakeVocodeServer, tmp_path: Path, lock: str
+) -> None:
+    out = tmp_path / "calls.jsonl"
+    path = out.with_name(out.name + ".lock")
+    victim = _victim(tmp_path)
+    if lock == "symlink":
+        path.symlink_to(victim)
+    elif lock == "hardlink":
+        os.link(victim, path)
+    else:
+        victim = path
+        victim.write_bytes(b"precious\n")
+    line = one_line(export(server.url, out), 2)
+    assert "calls.jsonl.lock" in line and "remove it" in line
+    assert victim.read_bytes() == b"precious\n"
+    assert not out.exists()
+
+
+def _forged(saved: dict[str, Any], **changes: Any) -> bytes:
+    """``saved`` with ``changes``, and (if it has one) its checksum made to fit them."""
+    import hashlib
+
+    data = {**saved, **changes}
+    if "checksum" in data:
+        del data["checksum"]
+        digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        data["checksum"] = digest
+    return orjson.dumps(data)
+
+
+@pytest.mark.parametrize("field", ["next_page", "count", "last_ids"])
+def test_a_checkpoint_that_contradicts_its_part_file_is_refused(
+    server: FakeVocodeServer, tmp_path: Path, field: str
+) -> None:
+    out = tmp_path / "calls.jsonl"
+    saved = interrupted(server, out)
+    ckpt = part_of(out, ".json")
+    change: dict[str, Any] = {
+        "next_page": {"next_page": saved["next_page"] + 1},
+        "count": {"count": saved["count"] - 1, "last_count": saved.get("last_count", 50) - 1},
+        "last_ids": {"last_ids": list(reversed(saved["last_ids"]))},
+    }[field]
+    ckpt.write_bytes(_forged(saved, **change))  # edited, checksum and all
+    line = one_line(export(server.url, out, "--resume"), 2)
+    assert line.startswith("error: cannot resume: ") and "without --resume" in line
+    if field == "count":  # consistent in itself: the part file's 150 lines contradict it
+        assert "holds 150 calls, its checkpoint says 149" in line
+    assert not out.exists()
+
+
+def test_resume_replaces_only_the_file_its_export_began_over(
+    server: FakeVocodeServer, tmp_path: Path
+) -> None:
+    want = reference(server, tmp_path)
+    out = tmp_path / "calls.jsonl"
+    out.write_bytes(b"an older export\n")
+    server.faults.add(
+        Fault(kind=FaultKind.STATUS, status=401, path="/v1/calls/list", query={"page": "4"})
+    )
+    assert export(server.url, out, "--prefetch", "0", "--force").returncode == 1
+    out.write_bytes(b"rewritten since by another program\n")
+    line = one_line(export(server.url, out, "--resume"), 2)
+    assert "--force" in line and "calls.jsonl" in line and "changed since" in line
+    assert out.read_bytes() == b"rewritten since by another program\n"
+    done = export(server.url, out, "--resume", "--force")
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == want
+
+
+async def test_a_file_that_appears_during_the_export_is_not_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "calls.jsonl"
+    pages, hold = _held_pages()
+    async with pages:
+        proc = await _held_at_page_3(pages.url, out)
+        out.write_bytes(b"written meanwhile\n")
+        hold.set()
+        _, err = await proc.communicate()
+        lines = err.decode().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1, lines
+        assert "--force" in lines[0] and "during the export" in lines[0]
+        assert out.read_bytes() == b"written meanwhile\n"
+        code, text = await _run(*command(pages.url, out, "--resume", "--force", key=PAGE_KEY))
+    assert code == 0, text
+    ids = [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()]
+    assert ids == [i["id"] for i in ITEMS]
+
+
+async def test_a_page_of_repeated_ids_under_an_exact_total_is_not_success(
+    tmp_path: Path,
+) -> None:
+    async def answer(page: int, size: int) -> dict[str, Any]:
+        window = ITEMS[(page - 1) * size : page * size]
+        if page == 2:
+            window = window[:25] * 2  # 50 items, 25 ids
+        return page_body(window, page, size, has_more=page * size < 150, total=150)
+
+    out = tmp_path / "calls.jsonl"
+    async with PageServer(answer) as pages:
+        code, err = await _run(*command(pages.url, out, key=PAGE_KEY))
+    lines = err.splitlines()
+    assert code == 1 and len(lines) == 1, lines
+    assert "the API said it lists 150" in lines[0] and "holds 125 calls" in lines[0]
+    assert not out.exists() and part_of(out).read_bytes().count(b"\n") == 125
+
+
+async def test_a_resume_after_more_than_a_page_of_new_calls_writes_each_call_once(
+    tmp_path: Path,
+) -> None:
+    listing = list(ITEMS)  # newest first
+    failed: list[int] = []
+
+    async def answer(page: int, size: int) -> Any:
+        if page == 3 and not failed:  # the first run stops here: pages 1 and 2 are saved
+            failed.append(page)
+            return web.json_response({"detail": "Invalid API key"}, status=401)
+        window, total = listing[(page - 1) * size : page * size], len(listing)
+        return page_body(window, page, size, has_more=page * size < total, total=total)
+
+    out = tmp_path / "calls.jsonl"
+    async with PageServer(answer) as pages:
+        code, err = await _run(*command(pages.url, out, "--prefetch", "0", key=PAGE_KEY))
+        assert code == 1 and "--resume" in err, err
+        new = [Store.normalized(c) for c in Store(calls=75, seed=8).sorted_calls(None, False)]
+        listing[:0] = new  # a page and a half of calls created meanwhile, ahead of the rest
+        code, err = await _run(*command(pages.url, out, "--resume", key=PAGE_KEY))
+    assert code == 0, err
+    ids = [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()]
+    assert ids == [i["id"] for i in ITEMS]  # each once, in order (the new ones came before)

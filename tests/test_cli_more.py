@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import signal
@@ -19,6 +18,7 @@ from click.testing import CliRunner
 
 from tests.conftest import free_port, sigint_ignored, signalable
 from vocode_async.cli import main
+from vocode_async.cli._checkpoint import Checkpoint, ExportOptions
 from vocode_async.cli._formats import CSV_COLUMNS
 from vocode_async.cli._groups import GROUPS
 from vocode_async.models import NormalizedCall
@@ -139,18 +139,8 @@ def test_resume_refuses_other_options(tmp_path: Path) -> None:
     server = FakeVocodeServer(api_key=KEY, calls=10)
     out = tmp_path / "x.jsonl"
     (tmp_path / "x.jsonl.part").write_bytes(b"")
-    (tmp_path / "x.jsonl.part.json").write_bytes(
-        orjson.dumps(
-            {
-                "version": 2,
-                "options": {"format": "csv", "size": 10, "sort_column": None, "sort_desc": False},
-                "next_page": 2,
-                "offset": 0,
-                "count": 0,
-                "last_ids": [],
-                "sha256": hashlib.sha256(b"").hexdigest(),
-            }
-        )
+    Checkpoint(options=ExportOptions(format="csv", size=10), next_page=2).save(
+        tmp_path / "x.jsonl.part.json"
     )
     with server.in_thread():
         code, _, err = invoke(

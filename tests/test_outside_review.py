@@ -63,11 +63,6 @@ def _interrupt_at_page_3(fake: FakeVocodeServer, out: Path) -> None:
 # -- promise 1: the export never reports success over a wrong file ---------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export writes FILE.part through a symlink already there: the link's target "
-    "(any file of the user) is overwritten without --force",
-)
 def test_a_symlinked_part_file_does_not_clobber_its_target(
     fake: FakeVocodeServer, tmp_path: Path
 ) -> None:
@@ -79,11 +74,6 @@ def test_a_symlinked_part_file_does_not_clobber_its_target(
     assert victim.read_text() == "precious\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export opens FILE.lock through a symlink already there and truncates the "
-    "link's target to its pid",
-)
 def test_a_symlinked_lock_file_does_not_clobber_its_target(
     fake: FakeVocodeServer, tmp_path: Path
 ) -> None:
@@ -95,11 +85,6 @@ def test_a_symlinked_lock_file_does_not_clobber_its_target(
     assert victim.read_text() == "precious\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the checkpoint's own fields are not covered by any hash: a damaged next_page "
-    "(one digit) resumes past a page and reports success with its calls missing",
-)
 def test_a_damaged_next_page_in_the_checkpoint_is_refused(
     fake: FakeVocodeServer, tmp_path: Path
 ) -> None:
@@ -116,11 +101,6 @@ def test_a_damaged_next_page_in_the_checkpoint_is_refused(
         assert done.returncode == 2 and not out.exists(), done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--resume replaces a FILE that appeared after the interrupted run began "
-    "(it did not exist then), without --force",
-)
 def test_resume_does_not_replace_a_file_that_appeared_since(
     fake: FakeVocodeServer, tmp_path: Path
 ) -> None:
@@ -153,12 +133,6 @@ async def _export_async(url: str, out: Path) -> tuple[int, str]:
     return proc.returncode, err.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a listing whose exact total (30, never changing) contradicts its pages (a "
-    "middle page of 5 items, has_more=false on page 1) is exported as success with "
-    "fewer calls than the total",
-)
 @pytest.mark.parametrize("lie", ["short_middle_page", "has_more_false_early"])
 async def test_a_listing_that_contradicts_its_exact_total_is_not_success(
     lie: str, tmp_path: Path

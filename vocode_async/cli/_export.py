@@ -2,19 +2,25 @@
 
 Beside ``FILE`` the export keeps ``FILE.lock`` (held for the run: a second export to the
 same file is refused), ``FILE.part`` (the calls so far) and, after each page is on disk,
-the checkpoint ``FILE.part.json`` (see :mod:`._checkpoint`: it vouches for the part file's
-bytes by their hash). ``FILE`` appears only when the export is complete and the part file
-has been read back and verified (a rename). ``--resume`` trusts a part file only if its
-checkpointed bytes hash as recorded, cuts off what follows them, skips the ids already
-written at the page boundary and goes on from the next page: an interrupted export
-resumes exactly, or is refused with one line. A fresh run never replaces an existing
-non-empty ``FILE`` unless forced.
+the checkpoint ``FILE.part.json`` (see :mod:`._checkpoint`: it vouches for itself and for
+the part file's bytes by their hash). None is ever written through a link: a fresh run
+removes what is at ``FILE.part`` and creates it anew; a resume refuses a part file that is a
+link or has another name. ``FILE`` appears only when the export is complete and the part
+file has been read back and verified (a rename); a listing whose exact total, the same on
+every page, is not the number of calls it listed does not verify. ``--resume`` trusts a part
+file only if its checkpointed bytes hash as recorded and it holds the calls the checkpoint
+says; it cuts off what follows them, skips the ids written last if drift brings them back
+and goes on from the next page: an interrupted export resumes exactly, or is refused with
+one line. A non-empty ``FILE`` is replaced only with ``--force``, or by a resume of an
+export that began over that very file (as it was then).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import stat
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -24,10 +30,10 @@ import attrs
 from .._client import AsyncVocode
 from .._converter import decoder as _decoder
 from .._pagination import AsyncPager
-from ..models import NormalizedCall
-from ._checkpoint import Checkpoint, CheckpointError, ExportOptions, sha256_of
-from ._formats import ENCODERS, csv_header, verify_part
-from ._lock import FileLock
+from ..models import NormalizedCall, Page
+from ._checkpoint import Checkpoint, CheckpointError, ExportOptions, FileId, sha256_of
+from ._formats import ENCODERS, PartError, csv_header, scan_part, verify_part
+from ._lock import FileLock, LockFileError
 from ._options import CommandError
 from ._progress import Progress
 
@@ -37,6 +43,10 @@ if TYPE_CHECKING:
 __all__ = ["ExportOptions", "Start", "export_calls", "locked", "prepare", "saved_count"]
 
 _START_OVER = "run the command without --resume to start over"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows
+RESUME_PAGES = 32
+"""Pages of calls before an interruption whose ids a resume skips if drift brings them back
+(within a run, the pager keeps the ids of at most 2 * prefetch + 2 pages)."""
 
 
 @attrs.frozen
@@ -54,11 +64,16 @@ def _files(out: Path) -> _Files:
 
 @attrs.define(kw_only=True)
 class Start:
-    """Where an export starts: its checkpoint, the hash of the part file so far, a notice."""
+    """Where an export starts: its checkpoint, the hash of the part file so far, which file
+    the part file is (device, inode), whether ``--force`` was given, a notice."""
 
     state: Checkpoint
     digest: _Hash
+    part: tuple[int, int]
+    force: bool = False
     notice: str | None = None
+    written: frozenset[str] = frozenset()
+    """The ids of the part file's last calls (a resume): drift may bring them back."""
 
 
 def saved_count(out: Path) -> int | None:
@@ -73,7 +88,11 @@ def saved_count(out: Path) -> int | None:
 def locked(out: Path) -> Iterator[None]:
     """Hold ``out``'s lock for the block; another export to it holding it is refused."""
     lock = FileLock(_files(out).lock)
-    if not lock.acquire():
+    try:
+        acquired = lock.acquire()
+    except LockFileError as exc:
+        raise CommandError(f"cannot lock the export: {exc}") from None
+    if not acquired:
         pid = lock.holder()
         who = f" (pid {pid})" if pid else ""
         raise CommandError(f"another export to {out} is running{who}; wait for it to end")
@@ -97,8 +116,9 @@ def prepare(
     """
     files = _files(out)
     if resume and files.ckpt.exists():
-        return _resumed(files, options, explicit)
-    _check_replace(out, force=force, resume=resume)
+        return _resumed(files, options, explicit, force=force)
+    why = "; there is no interrupted export of it to resume" if resume else ""
+    replaces = _replaceable(out, allowed=None, force=force, why=why)
     if resume:
         notice: str | None = f"nothing to resume (no {files.ckpt}): starting a full export"
     elif files.ckpt.exists():
@@ -109,26 +129,63 @@ def prepare(
         )
     else:
         notice = None
-    files.ckpt.unlink(missing_ok=True)  # first: no checkpoint may outlive the bytes it vouched for
+    _remove(files.ckpt)  # first: no checkpoint may outlive the bytes it vouched for
     header = csv_header() if options.format == "csv" else b""
-    files.part.write_bytes(header)
-    digest = sha256_of(files.part, len(header))
-    state = Checkpoint(options=options, offset=len(header), sha256=digest.hexdigest())
-    return Start(state=state, digest=digest, notice=notice)
+    part = _fresh_part(files.part, header)
+    digest = hashlib.sha256(header)
+    state = Checkpoint(
+        options=options, offset=len(header), sha256=digest.hexdigest(), replaces=replaces
+    )
+    return Start(state=state, digest=digest, part=part, force=force, notice=notice)
 
 
-def _check_replace(out: Path, *, force: bool, resume: bool) -> None:
-    if not out.exists():
-        return
-    if not out.is_file():
+def _replaceable(out: Path, *, allowed: FileId | None, force: bool, why: str) -> FileId | None:
+    """The non-empty ``out`` this export may replace (None: none is there), or a refusal.
+
+    Nothing there and an empty file are fine; a non-empty file only with ``force`` or when
+    it is still ``allowed`` (the one the export began over, with ``--force``).
+    """
+    try:
+        info = out.stat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
         raise CommandError(f"{out} exists and is not a regular file")
-    size = out.stat().st_size
-    if size and not force:
-        why = "; there is no interrupted export of it to resume" if resume else ""
-        raise CommandError(f"{out} exists ({size:,} bytes){why}; pass --force to replace it")
+    if not info.st_size:  # an empty file (mktemp) is not an export
+        return None
+    now = FileId.of(info)
+    if force or now == allowed:
+        return now
+    raise CommandError(f"{out} exists ({info.st_size:,} bytes){why}; pass --force to replace it")
 
 
-def _resumed(files: _Files, asked: ExportOptions, explicit: Collection[str]) -> Start:
+def _remove(path: Path) -> None:
+    """Remove what is at ``path`` (a link itself, never its target), or refuse in one line."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise CommandError(f"{path} is in the way and cannot be removed: {exc.strerror}") from None
+
+
+def _fresh_part(part: Path, header: bytes) -> tuple[int, int]:
+    """Create the part file anew, holding ``header``: whatever was there (a stale part, a
+    link to another file) is removed first, never written through. Its (device, inode)."""
+    _remove(part)
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666)
+    except FileExistsError:  # created between the two by something else than an export
+        raise CommandError(f"{part} appeared as it was being created; run again") from None
+    with open(fd, "wb") as fh:
+        fh.write(header)
+        fh.flush()
+        os.fsync(fd)
+        info = os.fstat(fd)
+    return info.st_dev, info.st_ino
+
+
+def _resumed(
+    files: _Files, asked: ExportOptions, explicit: Collection[str], *, force: bool
+) -> Start:
     try:
         state = Checkpoint.load(files.ckpt)
     except CheckpointError as exc:
@@ -139,31 +196,86 @@ def _resumed(files: _Files, asked: ExportOptions, explicit: Collection[str]) -> 
                 f"--resume continues an export made with {name}={getattr(state.options, name)!r}; "
                 f"drop the option or start over without --resume"
             )
-    return Start(state=state, digest=_trusted_part(files.part, state))
+    why = " and is not the file the interrupted export began over (it appeared or changed since)"
+    state.replaces = _replaceable(files.out, allowed=state.replaces, force=force, why=why)
+    part, digest = _trusted_part(files.part, state)
+    written = _agrees(files.part, state)
+    return Start(state=state, digest=digest, part=part, force=force, written=written)
 
 
-def _trusted_part(part: Path, state: Checkpoint) -> _Hash:
-    """The part file cut back to what the checkpoint vouches for, or a refusal."""
+def _open_part(part: Path) -> BinaryIO:
+    """The part file opened for update, if it is a regular file with one name (never a
+    link to another file, whose target a resume would write)."""
     try:
-        size = part.stat().st_size
+        fd = os.open(part, os.O_RDWR | _NOFOLLOW)
     except FileNotFoundError:
         raise CommandError(f"cannot resume: {part} is missing; {_START_OVER}") from None
-    if size < state.offset:
+    except OSError as exc:
+        what = "a symbolic link" if part.is_symlink() else f"not usable ({exc.strerror})"
+        raise CommandError(f"cannot resume: {part} is {what}; {_START_OVER}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        what = "not a regular file" if info.st_nlink == 1 else f"a file of {info.st_nlink} names"
         raise CommandError(
-            f"cannot resume: {part} holds {size:,} bytes, fewer than the {state.offset:,} its "
-            f"checkpoint vouches for (it was cut short); {_START_OVER}"
+            f"cannot resume: {part} is {what} (an export writes only a file of its own); "
+            f"{_START_OVER}"
         )
-    digest = sha256_of(part, state.offset)
-    if digest.hexdigest() != state.sha256:
-        raise CommandError(
-            f"cannot resume: the first {state.offset:,} bytes of {part} are not those its "
-            f"checkpoint vouches for (changed since); {_START_OVER}"
-        )
-    if size > state.offset:  # the page being written when it stopped, or anything appended
-        with part.open("r+b") as fh:
+    return os.fdopen(fd, "r+b")
+
+
+def _reopen(part: Path, ident: tuple[int, int]) -> BinaryIO:
+    """The part file the export created or checked (``ident``), opened again to append."""
+    fd = os.open(part, os.O_RDWR | _NOFOLLOW)
+    info = os.fstat(fd)
+    if (info.st_dev, info.st_ino) != ident:
+        os.close(fd)
+        raise CommandError(f"{part} was replaced by another file during the export; run again")
+    return os.fdopen(fd, "r+b")
+
+
+def _trusted_part(part: Path, state: Checkpoint) -> tuple[tuple[int, int], _Hash]:
+    """The part file cut back to what the checkpoint vouches for, or a refusal."""
+    with _open_part(part) as fh:
+        info = os.fstat(fh.fileno())
+        if info.st_size < state.offset:
+            raise CommandError(
+                f"cannot resume: {part} holds {info.st_size:,} bytes, fewer than the "
+                f"{state.offset:,} its checkpoint vouches for (it was cut short); {_START_OVER}"
+            )
+        digest = sha256_of(fh, state.offset)
+        if digest.hexdigest() != state.sha256:
+            raise CommandError(
+                f"cannot resume: the first {state.offset:,} bytes of {part} are not those its "
+                f"checkpoint vouches for (changed since); {_START_OVER}"
+            )
+        if info.st_size > state.offset:  # the page being written when it stopped, or more
             fh.truncate(state.offset)
             os.fsync(fh.fileno())
-    return digest
+    return (info.st_dev, info.st_ino), digest
+
+
+def _agrees(part: Path, state: Checkpoint) -> frozenset[str]:
+    """Refuse a checkpoint whose count or last page is not what the part file holds; the
+    ids of the part file's last :data:`RESUME_PAGES` pages of calls."""
+    keep = max(state.last_count, RESUME_PAGES * state.options.size)
+    try:
+        found, tail = scan_part(part, state.options.format, keep)
+    except PartError as exc:
+        raise CommandError(f"cannot resume: {part} {exc}; {_START_OVER}") from None
+    if found != state.count:
+        raise CommandError(
+            f"cannot resume: {part} holds {found:,} calls, its checkpoint says {state.count:,}; "
+            f"{_START_OVER}"
+        )
+    ids = iter(state.last_ids)
+    last = tail[len(tail) - state.last_count :]
+    if not all(any(i == j for j in ids) for i in last):  # in order, among the last page's
+        raise CommandError(
+            f"cannot resume: the last calls of {part} are not those of its checkpoint's last "
+            f"page; {_START_OVER}"
+        )
+    return frozenset(tail)
 
 
 async def export_calls(
@@ -183,20 +295,50 @@ async def export_calls(
     files, state = _files(out), start.state
     try:
         await _write(client, files, start, prefetch=prefetch, progress=progress, limit=limit)
-        problem = verify_part(files.part, state.options.format, state.count, sha256=state.sha256)
-        if problem is not None:
-            raise CommandError(
-                f"the export did not verify: {files.part} {problem}; {out} was not written",
-                exit_code=1,
-            )
+        _verify(files, start, limit)
+        why = f" and appeared or changed during the export (the calls are in {files.part})"
+        _replaceable(out, allowed=state.replaces, force=start.force, why=why)
     except BaseException:
         if not files.ckpt.exists():  # nothing saved: leave no empty part file behind
-            files.part.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                if _identity(files.part) == start.part:
+                    files.part.unlink()
         raise
     files.ckpt.unlink(missing_ok=True)  # first: a checkpoint never outlives its part file
     os.replace(files.part, out)
     progress.finish()
     return state.count
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of what ``path`` itself names (a link is not followed)."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _verify(files: _Files, start: Start, limit: int | None) -> None:
+    """The part file is the one written, holds what was written, and as many calls as the
+    listing's exact total said (when it said the same on every page); else exit 1."""
+    state = start.state
+    if _identity(files.part) != start.part:
+        problem: str | None = "was replaced by another file during the export"
+    else:
+        problem = verify_part(files.part, state.options.format, state.count, sha256=state.sha256)
+    total = state.total
+    cut = limit is not None and state.count >= limit  # --limit ended it, not the listing
+    if problem is None and total is not None and total != state.count and not cut:
+        problem = (
+            f"holds {state.count:,} calls, but the API said it lists {total:,} (an exact "
+            f"total, the same on every page): the listing contradicts itself"
+        )
+    if problem is not None:
+        raise CommandError(
+            f"the export did not verify: {files.part} {problem}; {files.out} was not written",
+            exit_code=1,
+        )
 
 
 async def _write(
@@ -214,7 +356,7 @@ async def _write(
     left = None if limit is None else limit - state.count
     if left is not None and left <= 0:
         return
-    with files.part.open("r+b") as fh:
+    with _reopen(files.part, start.part) as fh:
         fh.seek(state.offset)
         pager = client.calls.list(
             size=state.options.size,
@@ -222,8 +364,8 @@ async def _write(
             sort_desc=state.options.sort_desc or None,
             prefetch=prefetch,
             start_page=state.next_page,
-            # + the previous page's ids: drift may bring them back, and they are skipped
-            max_items=None if left is None else left + len(state.last_ids),
+            # + the ids written last: drift may bring them back, and they are skipped
+            max_items=None if left is None else left + len(start.written),
         )
         async with pager:
             await _write_pages(fh, pager, start, files.ckpt, progress, left)
@@ -240,10 +382,9 @@ async def _write_pages(
     """Write page after page, each on disk (and checkpointed with its hash) before the next."""
     state, digest = start.state, start.digest
     encode, to_output = ENCODERS[state.options.format], _decoder().for_output
-    skip = set(state.last_ids)  # the previous page's ids: drift may repeat them
+    skip = start.written  # calls written before a resume: drift may bring them back
     async for page in pager.pages():
-        items = [c for c in page.items if c.id not in skip]
-        skip = set()
+        items = [c for c in page.items if c.id not in skip] if skip else list(page.items)
         if left is not None:
             del items[left:]
             left -= len(items)
@@ -252,9 +393,25 @@ async def _write_pages(
         fh.flush()
         os.fsync(fh.fileno())
         digest.update(chunk)
-        state.next_page, state.offset = pager.resume_page + 1, fh.tell()
-        state.count += len(items)
-        state.last_ids = [c.id for c in page.items]
-        state.sha256 = digest.hexdigest()
+        _advance(state, pager.resume_page, page, len(items))
+        state.offset, state.sha256 = fh.tell(), digest.hexdigest()
         state.save(ckpt)
         progress.advance(len(items), total=page.total, estimated=page.total_is_estimated)
+        if left == 0:
+            break
+
+
+def _advance(state: Checkpoint, number: int, page: Page[NormalizedCall], written: int) -> None:
+    """Page ``number`` is written (``written`` of its calls): note what the checkpoint says."""
+    first = state.next_page == 1  # no page yet (a saved checkpoint says 2 or more)
+    size = state.options.size
+    state.regular = (  # a merged re-fetch may write more than a page: not regular
+        state.regular
+        and number == state.next_page
+        and written <= size
+        and (first or state.last_count == size)
+    )
+    exact = None if page.total_is_estimated else page.total
+    state.total = exact if first or state.total == exact else None
+    state.next_page, state.count, state.last_count = number + 1, state.count + written, written
+    state.last_ids = [c.id for c in page.items]

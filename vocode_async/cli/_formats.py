@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import orjson
 
 from ._checkpoint import sha256_of
 
-__all__ = ["CSV_COLUMNS", "ENCODERS", "csv_header", "verify_part"]
+__all__ = ["CSV_COLUMNS", "ENCODERS", "PartError", "csv_header", "scan_part", "verify_part"]
 
 CSV_COLUMNS = (
     "id",
@@ -135,17 +136,27 @@ def verify_part(path: Path, fmt: str, count: int, *, sha256: str | None = None) 
     if sha256 is not None and sha256_of(path, size).hexdigest() != sha256:
         return "changed while the export was running (its bytes do not hash as written)"
     try:
-        found = _jsonl_calls(path) if fmt == "jsonl" else _csv_calls(path)
-    except _Bad as exc:
+        found, _ = scan_part(path, fmt)
+    except PartError as exc:
         return str(exc)
     return None if found == count else f"holds {found} calls, not {count}"
 
 
-class _Bad(Exception):
-    """What a line or row of the file is wrong about."""
+class PartError(Exception):
+    """What a line or row of an export file is wrong about."""
 
 
-def _jsonl_calls(path: Path) -> int:
+def scan_part(path: Path, fmt: str, tail: int = 0) -> tuple[int, list[str]]:
+    """How many calls an export file holds, and the ids of the last ``tail`` of them.
+
+    :class:`PartError` if a line (row) is not one whole call with an id no other has.
+    """
+    last: deque[str] = deque(maxlen=tail)
+    found = _jsonl_calls(path, last) if fmt == "jsonl" else _csv_calls(path, last)
+    return found, list(last)
+
+
+def _jsonl_calls(path: Path, last: deque[str]) -> int:
     seen: set[str] = set()
     with path.open("rb") as fh:
         for n, line in enumerate(fh, 1):
@@ -154,35 +165,36 @@ def _jsonl_calls(path: Path) -> int:
             except orjson.JSONDecodeError:
                 call = None
             if not isinstance(call, dict):
-                raise _Bad(f"line {n} is not a whole JSON object")
-            _unique(call.get("id"), seen, f"line {n}")
+                raise PartError(f"line {n} is not a whole JSON object")
+            last.append(_unique(call.get("id"), seen, f"line {n}"))
     return len(seen)
 
 
-def _csv_calls(path: Path) -> int:
+def _csv_calls(path: Path, last: deque[str]) -> int:
     seen: set[str] = set()
     with path.open("rb") as raw:
         size = raw.seek(0, io.SEEK_END)
         raw.seek(max(size - 1, 0))
         if raw.read(1) != b"\n":
-            raise _Bad("does not end with a whole row")
+            raise PartError("does not end with a whole row")
     with path.open(encoding="utf-8", newline="") as fh:
         rows = csv.reader(fh, strict=True)
         try:
             if next(rows, None) != list(CSV_COLUMNS):
-                raise _Bad("does not start with the CSV header")
+                raise PartError("does not start with the CSV header")
             for n, row in enumerate(rows, 1):
                 if len(row) != len(CSV_COLUMNS):
-                    raise _Bad(f"row {n} has {len(row)} cells, not {len(CSV_COLUMNS)}")
-                _unique(row[0], seen, f"row {n}")
+                    raise PartError(f"row {n} has {len(row)} cells, not {len(CSV_COLUMNS)}")
+                last.append(_unique(row[0], seen, f"row {n}"))
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise _Bad(f"is not whole CSV: {exc}") from None
+            raise PartError(f"is not whole CSV: {exc}") from None
     return len(seen)
 
 
-def _unique(call_id: Any, seen: set[str], where: str) -> None:
+def _unique(call_id: Any, seen: set[str], where: str) -> str:
     if not isinstance(call_id, str) or not call_id:
-        raise _Bad(f"{where} has no id")
+        raise PartError(f"{where} has no id")
     if call_id in seen:
-        raise _Bad(f"{where}: duplicate id {call_id!r}")
+        raise PartError(f"{where}: duplicate id {call_id!r}")
     seen.add(call_id)
+    return call_id
