@@ -63,12 +63,12 @@ async def _turns_while_decoding(server: FakeVocodeServer, *, size: int, first: b
 async def test_a_large_page_is_decoded_while_other_tasks_run(
     server: FakeVocodeServer, first: bool
 ) -> None:
-    # 1,000 items decode in slices of 100: the other task runs between them.
+    # 1,000 items decode in slices of 50: the other task runs between them.
     assert await _turns_while_decoding(server, size=1000, first=first) >= 8
 
 
 async def test_a_small_page_is_decoded_in_one_go(server: FakeVocodeServer) -> None:
-    assert await _turns_while_decoding(server, size=100, first=False) <= 3
+    assert await _turns_while_decoding(server, size=50, first=False) <= 3
 
 
 async def test_a_bad_item_deep_in_a_large_page_is_named() -> None:
@@ -103,11 +103,13 @@ def _parsed_pages() -> list[dict[str, Any]]:
 @pytest.mark.parametrize("size", [50, 500])
 async def test_no_parsed_page_is_kept_once_decoded(server: FakeVocodeServer, size: int) -> None:
     gc.collect()
-    async with server.client(retry_policy=FAST) as client:
-        async with client.calls.list(size=size, prefetch=0) as pager:
-            seen = 0
-            async for _ in pager:
-                seen += 1
-                if seen in (1, size + 1):  # on the first and the second page
-                    assert _parsed_pages() == []
+    seen = 0
+    async with (
+        server.client(retry_policy=FAST) as client,
+        client.calls.list(size=size, prefetch=0) as pager,
+    ):
+        async for _ in pager:
+            seen += 1
+            if seen in (1, size + 1):  # on the first and the second page
+                assert _parsed_pages() == []
     assert seen == 2500

@@ -41,7 +41,7 @@ T = TypeVar("T")
 _ID_PARAMS = frozenset({"id", "phone_number", "telephony_account_connection"})
 # A page with more items than this is decoded this many at a time, the event loop running
 # in between (1,000 items decode in ~10 ms: other tasks would stall that long).
-_SLICE = 100
+_SLICE = 50
 # orjson refuses deeper nesting (and a recursive check or converter would run out of stack).
 _MAX_DEPTH = 254
 
