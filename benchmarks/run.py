@@ -3,13 +3,15 @@
     python -m benchmarks.run all                 # everything (about 30 minutes)
     python -m benchmarks.run prefetch listing    # chosen scenarios
     python -m benchmarks.run listing --quick     # fewer calls and runs, for a smoke test
+    python -m benchmarks.run service loop-lag    # the SDK in a web worker, vs raw aiohttp
 
 Scenarios: prefetch (issue 2's), listing (vs the official SDK and raw aiohttp), estimated
 and drift (issue 15: fan-out on estimated totals, exact listing under drift), cpu (0 ms:
 prefetch=1 vs raw aiohttp), decode, memory, overhead, import, fake, sync (issue 21: the
-blocking client against the async one, and 32 threads against the official sync client).
-The official SDK is `vocode-api` from PyPI; `nox -s bench` installs it (it is never a
-dependency of vocode_async).
+blocking client against the async one, and 32 threads against the official sync client);
+and the worker scenarios (one module each, with its own table: see WORKER): service,
+loop-lag. The official SDK is `vocode-api` from PyPI; `nox -s bench` installs it (it is
+never a dependency of vocode_async).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import json
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +34,10 @@ from benchmarks import (
     fake_server,
     importtime,
     listing,
+    looplag,
     memory,
     overhead,
+    service,
     sync,
 )
 from benchmarks.report import chart, tables
@@ -54,7 +59,39 @@ SCENARIOS = (
 )
 
 
+class Worker:
+    """A scenario of the SDK inside a service (a module with ``measure`` and ``table``)."""
+
+    def __init__(self, run: Callable[[bool], Any], table: Callable[[Any], str]) -> None:
+        self.run, self.table = run, table
+
+
+# Worker scenarios, by name; one line each (a ``ratelimit`` scenario plugs in here too).
+WORKER: dict[str, Worker] = {
+    "service": Worker(
+        lambda quick: service.measure(
+            per_round=200 if quick else 500,
+            rounds=5 if quick else 15,
+            total=1000 if quick else 4000,
+            runs=2 if quick else 5,
+        ),
+        service.table,
+    ),
+    "loop-lag": Worker(
+        lambda quick: looplag.measure(
+            listings=20 if quick else 100,
+            pages=10 if quick else 50,
+            lag_calls=4000 if quick else 20_000,
+            runs=2 if quick else 5,
+        ),
+        looplag.table,
+    ),
+}
+
+
 def run_scenario(name: str, quick: bool) -> Any:
+    if name in WORKER:
+        return WORKER[name].run(quick)
     runs = 3 if quick else 5
     if name == "prefetch":
         return listing.measure(
@@ -131,10 +168,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("scenarios", nargs="+", choices=(*SCENARIOS, "all"))
+    parser.add_argument("scenarios", nargs="+", choices=(*SCENARIOS, *WORKER, "all"))
     parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test)")
     args = parser.parse_args()
-    chosen = SCENARIOS if "all" in args.scenarios else tuple(args.scenarios)
+    chosen = (*SCENARIOS, *WORKER) if "all" in args.scenarios else tuple(args.scenarios)
     RESULTS.mkdir(exist_ok=True)
     env = {"python": platform.python_version(), "machine": platform.machine(), "quick": args.quick}
     sections = {}
@@ -143,7 +180,8 @@ def main() -> None:
         result = {"env": env, "result": run_scenario(name, args.quick)}
         suffix = "-quick" if args.quick else ""
         (RESULTS / f"{name}{suffix}.json").write_text(json.dumps(result, indent=2) + "\n")
-        sections[name] = tables[name](result["result"])
+        table = WORKER[name].table if name in WORKER else tables[name]
+        sections[name] = table(result["result"])
         print(sections[name], flush=True)
         if name == "listing":
             chart(result["result"], RESULTS / f"listing{suffix}.png")

@@ -650,6 +650,12 @@ class Decoder:
             return _field_path(exc, root), reason
         return None, "decoding failed"
 
+    def item_hook(self, into: Any) -> tuple[Callable[[Any, Any], Any], Any]:
+        """The fast structure function of one item of ``into`` (a ``Page[X]``), and ``X``:
+        what structuring a page maps over its items."""
+        (item_type,) = typing.get_args(into)
+        return self.fast.get_structure_hook(item_type), item_type
+
     def unstructure(self, obj: Any) -> Any:
         """Encode a model to plain JSON types (``None`` fields included)."""
         return self.fast.unstructure(obj)

@@ -21,7 +21,15 @@ import contextlib
 import operator
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Coroutine, Generator, Hashable, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Generator,
+    Hashable,
+    Sequence,
+)
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -65,6 +73,9 @@ class RawPage(Generic[T]):
     data: Any = attrs.field(repr=False)  # what a hostile server sent: never in a repr
     decode: Callable[[], Page[T]] = attrs.field(repr=False)
     request_id: str | None = None
+    decode_in_slices: Callable[[], Awaitable[Page[T]]] | None = attrs.field(
+        default=None, repr=False
+    )
     _page: Page[T] | None = attrs.field(default=None, init=False, repr=False)
     _failed: VocodeError | None = attrs.field(default=None, init=False, repr=False)
     number: int = attrs.field(default=0, init=False)
@@ -107,7 +118,25 @@ class RawPage(Generic[T]):
             except VocodeError as error:
                 self._failed = error
                 raise
+            finally:
+                self.data = None  # read by stamp() only: the parsed JSON goes at once
         return self._page
+
+    async def settle(self) -> None:
+        """Decode now, a large page in slices with the event loop running in between; an
+        error is kept for :meth:`page` to raise."""
+        if self._page is not None or self._failed is not None or self.decode_in_slices is None:
+            return
+        try:
+            page = await self.decode_in_slices()
+        except VocodeError as error:
+            if self._page is None and self._failed is None:  # page() may have run meanwhile
+                self._failed = error
+        else:
+            if self._page is None and self._failed is None:
+                self._page = page
+        finally:
+            self.data = None
 
 
 Fetch = Callable[[int], Coroutine[Any, Any, RawPage[T]]]
@@ -214,6 +243,7 @@ class AsyncPager(Generic[T]):
     async def _first(self) -> Page[T]:
         raw = await self._fetch(self._start_page)
         self._state.check(raw.stamp(self._start_page, 0, 0))
+        await raw.settle()
         return raw.page()
 
     async def __aenter__(self) -> AsyncPager[T]:
@@ -279,6 +309,7 @@ class AsyncPager(Generic[T]):
         self._apply(state.fill(decision))
         if pending:
             await asyncio.sleep(0)  # let the prefetch write its request before we decode
+        await decision.edge.settle()
         self._note_request_id(number, decision.copies[-1].request_id)
         take = state.take(decision)
         if not isinstance(take, Take):
@@ -334,7 +365,7 @@ async def _prepare(fetch: Fetch[T], number: int, flight: _Flight) -> RawPage[T]:
         flight.cut(cut.after)
     if flight.waiting != number:
         with contextlib.suppress(Exception):
-            raw.page()
+            await raw.settle()
     return raw
 
 

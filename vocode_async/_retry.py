@@ -293,7 +293,8 @@ class _Failed(Exception):
 
 
 class Retrier(Generic[T]):
-    """Runs one call's attempts under a policy; the backoff decorator is built once here."""
+    """Runs one call's attempts under a policy; the backoff decorator is built once here
+    and entered only after a first attempt failed and is to be retried."""
 
     def __init__(self, policy: RetryPolicy, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
@@ -322,7 +323,13 @@ class Retrier(Generic[T]):
         retries = self.policy.max_retries if max_retries is None else max_retries
         state = _CallState(safety, retries, deadline, method, path)
         try:
-            result = await self._run(state, attempt)
+            try:  # the first attempt without backoff's loop: most calls need no other
+                result = await self._attempt(state, attempt)
+            except _Failed as first:
+                if self._give_up(first):
+                    raise
+                await asyncio.sleep(state.wait)  # what backoff would have slept
+                result = await self._run(state, attempt)
         except _Failed as failed:
             error = failed.error
         else:

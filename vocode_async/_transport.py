@@ -272,10 +272,20 @@ class Transport:
     loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, repr=False)
     guard: AsyncGenerator[None, None] | None = attrs.field(default=None, repr=False)
     redactor: Redactor = attrs.field(init=False, repr=False)
+    _first_headers: dict[str, str] = attrs.field(init=False, repr=False)
+    _own_headers: dict[str, str] = attrs.field(init=False, repr=False)
+    _connect_headers: dict[str, str] | None = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # Default headers with secret-looking names (an X-Api-Key for a gateway) count too.
         self.redactor = Redactor((self.api_key, *self.network.secrets()))
+        # What every request sends, built once (see _headers).
+        self._first_headers = {"Accept": "application/json", **self.network.default_headers}
+        own = {"Authorization": f"Bearer {self.api_key}", "User-Agent": self.user_agent}
+        self._connect_headers = self.network.proxy_headers()  # to a CONNECT (https)
+        if self.base_url.startswith("http:"):  # plain http is forwarded by the proxy as is
+            own.update(self._connect_headers or {})
+        self._own_headers = own
 
     def _session(self, fresh: bool = False) -> aiohttp.ClientSession:
         if self.closed:
@@ -342,12 +352,8 @@ class Transport:
             await self.fresh_session.close()
 
     def _headers(self, has_body: bool, extra: Mapping[str, str] | None) -> dict[str, str]:
-        headers = {"Accept": "application/json", **self.network.default_headers, **(extra or {})}
         # Ours last: an extra header can add to a request, never re-point its credentials.
-        headers["Authorization"] = f"Bearer {self.api_key}"
-        headers["User-Agent"] = self.user_agent
-        if self.base_url.startswith("http:"):  # plain http is forwarded by the proxy as is
-            headers.update(self.network.proxy_headers() or {})
+        headers = {**self._first_headers, **(extra or {}), **self._own_headers}
         if has_body:
             headers["Content-Type"] = "application/json"
         return headers
@@ -396,7 +402,7 @@ class Transport:
             allow_redirects=False,
             timeout=self._timeout(timeout),
             proxy=self.network.proxy,
-            proxy_headers=self.network.proxy_headers(),  # to a CONNECT (https)
+            proxy_headers=self._connect_headers,  # to a CONNECT (https)
             middlewares=_middlewares(session, attempt, ours=fresh or self.owns_session),
             trace_request_ctx=attempt,
         )
