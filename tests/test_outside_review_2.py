@@ -9,16 +9,19 @@ the fix. Real loopback servers and real ``vocode-async`` processes only.
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
+from vocode_async import AsyncVocode, RetryPolicy, VocodeError
 from vocode_async.testing import FakeVocodeServer, Fault, FaultKind
 from vocode_async.testing._data import Store
 
@@ -150,3 +153,89 @@ def test_a_forged_replaces_does_not_replace_a_file_without_force(
     _forge(ckpt, replaces=ident)
     export(fake.url, out, "--size", "50", "--resume")
     assert out.read_text() == "another program's file\n"
+
+
+# -- promise 2: secrets never appear in an error ---------------------------------------------
+
+SECRET = "sk-canary_7f3c9e1d.do:not/leak"
+
+
+@contextlib.asynccontextmanager
+async def _raw(answer: bytes) -> AsyncIterator[str]:
+    """A server that answers every connection with ``answer``, byte for byte."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(answer)
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def _everything(error: BaseException) -> str:
+    texts, seen, current = [], set(), error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts += [str(current), repr(current), *map(repr, vars(current).values())]
+        current = current.__cause__ or current.__context__
+    return "\n".join(texts)
+
+
+async def _error_text(answer: bytes) -> str:
+    async with _raw(answer) as url:
+        retry = RetryPolicy(max_retries=0)
+        async with AsyncVocode(api_key=SECRET, base_url=url, retry_policy=retry) as client:
+            with pytest.raises(VocodeError) as caught:
+                await client.calls.get("abc")
+    return _everything(caught.value)
+
+
+def _answer(status: int, body: bytes, content_type: str = "application/json") -> bytes:
+    head = (
+        f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="aiohttp cuts an over-long status line at 100 characters (`...`) in its own "
+    "message before the redactor sees it: the start of a key straddling the cut is shown",
+)
+async def test_a_key_cut_short_by_aiohttp_is_not_shown() -> None:
+    line = f"HTTP/1.1 200 {'B' * 75}{SECRET}{'B' * 9000}\r\n\r\n".encode()
+    text = await _error_text(line)
+    assert SECRET[:20] not in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the excerpt is masked only within a window of 4 * (160 + 20 * len(secret)) "
+    "bytes: a secret whose last character is an HTML reference padded with zeros past the "
+    "window is not recognised, and the excerpt shows all but that character",
+)
+async def test_a_key_spelled_past_the_excerpt_window_is_not_shown() -> None:
+    body = f"x {SECRET[:-1]}&#{'0' * 6000}{ord(SECRET[-1])};".encode()
+    text = await _error_text(_answer(200, body))
+    assert SECRET[:-1] not in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="base64 forms are made of the UTF-8 bytes only: base64 of the key in UTF-16 "
+    "(a combination of two spellings the docs list) is shown as it came",
+)
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+async def test_base64_of_a_utf16_key_is_masked(codec: str) -> None:
+    echoed = base64.b64encode(SECRET.encode(codec)).decode()
+    body = orjson.dumps({"detail": f"bad key {echoed}"})
+    text = await _error_text(_answer(400, body))
+    assert echoed not in text
