@@ -239,3 +239,19 @@ async def test_base64_of_a_utf16_key_is_masked(codec: str) -> None:
     body = orjson.dumps({"detail": f"bad key {echoed}"})
     text = await _error_text(_answer(400, body))
     assert echoed not in text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the redirect message quotes the Location with repr() before masking: a secret "
+    "holding both quote characters is written with \\' there, which no decoding undoes",
+)
+async def test_a_secret_with_both_quotes_echoed_in_a_location_is_masked() -> None:
+    password = 'it\'s my "pw" 7f3c9e1d'
+    answer = f"HTTP/1.1 302 Found\r\nLocation: /login?pw={password}\r\nContent-Length: 0\r\n\r\n"
+    async with _raw(answer.encode()) as url:
+        retry = RetryPolicy(max_retries=0)
+        async with AsyncVocode(api_key=SECRET, base_url=url, retry_policy=retry) as client:
+            with pytest.raises(VocodeError) as caught:
+                await client.request("POST", "/v1/x", json={"password": password}, unsafe=False)
+    assert "7f3c9e1d" not in _everything(caught.value)
