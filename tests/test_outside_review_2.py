@@ -255,3 +255,27 @@ async def test_a_secret_with_both_quotes_echoed_in_a_location_is_masked() -> Non
             with pytest.raises(VocodeError) as caught:
                 await client.request("POST", "/v1/x", json={"password": password}, unsafe=False)
     assert "7f3c9e1d" not in _everything(caught.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the command resolves --out (Path.resolve follows links): a symbolic link at FILE "
+    "sends the export, its part file, checkpoint and lock to the link's target and directory",
+)
+@pytest.mark.parametrize("target", ["dangling", "existing"])
+def test_a_link_at_file_is_not_written_through(
+    target: str, fake: FakeVocodeServer, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "victim.jsonl"
+    if target == "existing":
+        victim.write_text("precious\n")
+    out = tmp_path / "calls.jsonl"
+    out.symlink_to(victim)
+    export(fake.url, out, *(["--force"] if target == "existing" else []))
+    assert sorted(p.name for p in elsewhere.iterdir()) == (
+        ["victim.jsonl"] if target == "existing" else []
+    )
+    if target == "existing":
+        assert victim.read_text() == "precious\n"
