@@ -181,7 +181,9 @@ async def _raw(answer: bytes) -> AsyncIterator[str]:
 
 
 def _everything(error: BaseException) -> str:
-    texts, seen, current = [], set(), error
+    texts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         texts += [str(current), repr(current), *map(repr, vars(current).values())]
