@@ -87,12 +87,6 @@ def _forge(ckpt: Path, **fields: Any) -> None:
 ITEMS = [Store.normalized(c) for c in Store(calls=30, seed=4).sorted_calls(None, False)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--limit is not in the checkpoint: an export that stopped mid-page at its --limit "
-    "(and was then interrupted) resumes with another --limit (or none) from the NEXT page, "
-    "dropping the rest of the cut page, and reports success",
-)
 @pytest.mark.parametrize("second", [("--limit", "25"), ()], ids=["larger-limit", "no-limit"])
 async def test_a_resume_with_another_limit_does_not_skip_the_cut_pages_rest(
     second: tuple[str, ...], tmp_path: Path
@@ -260,11 +254,6 @@ async def test_a_secret_with_both_quotes_echoed_in_a_location_is_masked() -> Non
     assert "7f3c9e1d" not in _everything(caught.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the command resolves --out (Path.resolve follows links): a symbolic link at FILE "
-    "sends the export, its part file, checkpoint and lock to the link's target and directory",
-)
 @pytest.mark.parametrize("target", ["dangling", "existing"])
 def test_a_link_at_file_is_not_written_through(
     target: str, fake: FakeVocodeServer, tmp_path: Path

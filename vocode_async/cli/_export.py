@@ -146,9 +146,11 @@ def _replaceable(out: Path, *, allowed: FileId | None, force: bool, why: str) ->
     it is still ``allowed`` (the one the export began over, with ``--force``).
     """
     try:
-        info = out.stat()
+        info = out.lstat()  # a link is refused, never followed: FILE is what gets replaced
     except FileNotFoundError:
         return None
+    if stat.S_ISLNK(info.st_mode):
+        raise CommandError(f"{out} is a symbolic link: give the path of the file itself")
     if not stat.S_ISREG(info.st_mode):
         raise CommandError(f"{out} exists and is not a regular file")
     if not info.st_size:  # an empty file (mktemp) is not an export
@@ -388,12 +390,15 @@ async def _write_pages(
         if left is not None:
             del items[left:]
             left -= len(items)
+        # --limit ended on this page: the pager may have cut it short (max_items), so a
+        # resume reads it again (what was written is skipped by id)
+        cut = left == 0
         chunk = encode([to_output(c) for c in items])
         fh.write(chunk)
         fh.flush()
         os.fsync(fh.fileno())
         digest.update(chunk)
-        _advance(state, pager.resume_page, page, len(items))
+        _advance(state, pager.resume_page, page, len(items), cut=cut)
         state.offset, state.sha256 = fh.tell(), digest.hexdigest()
         state.save(ckpt)
         progress.advance(len(items), total=page.total, estimated=page.total_is_estimated)
@@ -401,17 +406,24 @@ async def _write_pages(
             break
 
 
-def _advance(state: Checkpoint, number: int, page: Page[NormalizedCall], written: int) -> None:
-    """Page ``number`` is written (``written`` of its calls): note what the checkpoint says."""
+def _advance(
+    state: Checkpoint, number: int, page: Page[NormalizedCall], written: int, *, cut: bool
+) -> None:
+    """Page ``number`` is written (``written`` of its calls; ``cut``: only the first ones,
+    --limit ended inside it): note what the checkpoint says. A cut page is where a resume
+    starts again (the calls already written are skipped by id), so a resume with another
+    --limit, or none, loses none of the rest."""
     first = state.next_page == 1  # no page yet (a saved checkpoint says 2 or more)
     size = state.options.size
     state.regular = (  # a merged re-fetch may write more than a page: not regular
         state.regular
+        and not cut
         and number == state.next_page
         and written <= size
         and (first or state.last_count == size)
     )
     exact = None if page.total_is_estimated else page.total
     state.total = exact if first or state.total == exact else None
-    state.next_page, state.count, state.last_count = number + 1, state.count + written, written
+    state.next_page = number if cut else number + 1
+    state.count, state.last_count = state.count + written, written
     state.last_ids = [c.id for c in page.items]

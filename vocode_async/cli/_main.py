@@ -93,7 +93,7 @@ def export(
     quiet: bool,
 ) -> None:
     """Export every call as JSON Lines or CSV, with progress; resumable after an interruption."""
-    target = out.resolve()
+    target = out.absolute()  # not resolved: a link at FILE is refused, never written through
     if not target.parent.is_dir():
         raise click.BadParameter(
             f"cannot write {out}: directory {target.parent} does not exist", param_hint="--out"
