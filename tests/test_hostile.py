@@ -157,6 +157,21 @@ async def test_a_redirect_echoing_the_key_is_masked_in_its_location() -> None:
     assert_no_secret(*texts(error))
 
 
+@pytest.mark.parametrize("mark", ["", " \u2713"], ids=["latin-1", "beyond-latin-1"])
+async def test_a_detail_echoing_parts_of_the_key_masks_them(mark: str) -> None:
+    head, tail = API_KEY[:10], API_KEY[-9:]  # 8+ characters of a 12+ character secret
+
+    async def echo(request: web.Request) -> web.Response:
+        detail = f"unknown key {head}...{mark} (ends with {tail})"
+        return web.json_response({"detail": detail}, status=401)
+
+    async with web_app({("GET", "/v1/calls"): echo}) as url, opened(url) as client:
+        error = await failure(client.calls.get("call-1"))
+    every = "\n".join(texts(error))
+    assert "unknown key" in every and "ends with" in every  # the rest is kept
+    assert head not in every and tail not in every, every
+
+
 @pytest.mark.parametrize("status", [401, 422, 429, 500])
 async def test_an_error_detail_echoing_the_body_masks_every_secret_sent(status: int) -> None:
     async def echo(request: web.Request) -> web.Response:

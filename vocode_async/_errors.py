@@ -325,20 +325,41 @@ _BREAK = re.compile(r"[\r\n][ \t\r\n]*")
 # A secret in a body some other way encoded, read as UTF-8 or Latin-1 (or JSON-escaped
 # code units, ``\u0073\u0000``): one character, then NUL bytes.
 _WIDE = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+# A secret echoed by a legacy server or proxy in a single-byte encoding: as raw bytes read
+# as UTF-8 with replacement (the body) or percent-encoded (decoded as undecodable bytes).
+_LEGACY = ("latin-1", "cp1252")
+# A partial echo (a server or aiohttp cutting a message short, a prefix of the key): any run
+# of _PART or more characters of a secret of at least _PARTIAL characters is masked.
+_PART = 8
+_PARTIAL = 12
 
 
 def _base64_forms(secret: str) -> Iterator[str]:
-    """Every base64 stretch that encodes ``secret`` alone, wherever it sits in a longer
-    encoded value (``Basic base64(user:pass)``, ``base64("Bearer " + key)``): one per
-    alignment, in the standard and the URL-safe alphabet."""
-    data = secret.encode("utf-8", "surrogatepass")
-    for offset, skip in ((0, 0), (1, 2), (2, 3)):
-        encoded = base64.b64encode(bytes(offset) + data).decode()
-        # Only the characters whose six bits all come from the secret.
-        fragment = encoded[skip : (8 * (offset + len(data))) // 6]
-        if len(fragment) >= _MIN_BASE64:
-            yield fragment
-            yield fragment.translate(_URLSAFE)
+    """Every base64 stretch that encodes ``secret`` alone (in UTF-8 or UTF-16), wherever
+    it sits in a longer encoded value (``Basic base64(user:pass)``, ``base64("Bearer " +
+    key)``): one per alignment, in the standard and the URL-safe alphabet."""
+    for codec in ("utf-8", "utf-16-le", "utf-16-be"):
+        data = secret.encode(codec, "surrogatepass")
+        for offset, skip in ((0, 0), (1, 2), (2, 3)):
+            encoded = base64.b64encode(bytes(offset) + data).decode()
+            # Only the characters whose six bits all come from the secret.
+            fragment = encoded[skip : (8 * (offset + len(data))) // 6]
+            if len(fragment) >= _MIN_BASE64:
+                yield fragment
+                yield fragment.translate(_URLSAFE)
+
+
+def _legacy_forms(secret: str) -> Iterator[str]:
+    """A non-ASCII secret in a single-byte encoding, as our decoders read it back."""
+    if secret.isascii():
+        return
+    for codec in _LEGACY:
+        try:
+            data = secret.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        yield data.decode("utf-8", "surrogateescape")  # percent-encoded, decoded
+        yield data.decode("utf-8", "replace")  # raw, in a body read with replacement
 
 
 def _wide_forms(secret: str) -> Iterator[str]:
@@ -367,9 +388,71 @@ def _literals(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
             secret.replace(" ", "+"),
             _decoded(secret),
             *_wide_forms(secret),
+            *_legacy_forms(secret),
             *_base64_forms(secret),
         )
     )
+
+
+@attrs.frozen
+class _Parts:
+    """Every ``_PART``-character stretch of every long secret's plain forms."""
+
+    windows: frozenset[str]
+    first: re.Pattern[str]
+    """Finds the first stretch in a run of the secrets' characters."""
+    runs: re.Pattern[str]
+    """The runs of ``_PART`` or more of the secrets' characters, in any text."""
+    table: bytes
+    """Maps a Latin-1 byte to ``a`` if it is one of the secrets' characters, else to a space:
+    a much faster first pass (``bytes.find``) on the texts Latin-1 holds."""
+
+    def runs_in(self, text: str) -> Iterator[tuple[int, int]]:
+        try:
+            data = text.encode("latin-1").translate(self.table)
+        except UnicodeEncodeError:
+            yield from (run.span() for run in self.runs.finditer(text))
+            return
+        at = 0
+        while (start := data.find(_RUN, at)) >= 0:
+            end = data.find(b" ", start + _PART)
+            at = len(data) if end < 0 else end
+            yield start, at
+
+
+_RUN = b"a" * _PART
+
+
+@functools.lru_cache(maxsize=64)
+def _parts(secrets: tuple[str, ...]) -> _Parts | None:
+    windows = {
+        form[at : at + _PART]
+        for secret in secrets
+        if len(secret) >= _PARTIAL
+        for form in (secret, secret.replace(" ", "+"), _decoded(secret), *_legacy_forms(secret))
+        for at in range(len(form) - _PART + 1)
+    }
+    first = _pattern(windows)
+    if first is None:
+        return None
+    chars = set("".join(windows))
+    table = bytes(0x61 if chr(byte) in chars else 0x20 for byte in range(256))
+    runs = re.compile(f"[{''.join(map(re.escape, sorted(chars)))}]{{{_PART},}}")
+    return _Parts(frozenset(windows), first, runs, table)
+
+
+def _partial(parts: _Parts | None, text: str) -> Iterator[tuple[int, int]]:
+    """Maximal runs of ``text`` covered by a secret's stretches (a part of a secret): found
+    within the runs of the secrets' characters, a cheap first pass."""
+    if parts is None:
+        return
+    for at, stop in parts.runs_in(text):
+        while (match := parts.first.search(text, at, stop)) is not None:
+            end = match.end()
+            while end < stop and text[end + 1 - _PART : end + 1] in parts.windows:
+                end += 1
+            yield match.start(), end
+            at = end
 
 
 @functools.lru_cache(maxsize=64)
@@ -541,8 +624,10 @@ class Redactor:
     number of digits, with or without the semicolon), any of these inside another
     (``\\u0025`` + ``2F``: decoded again until nothing changes, a few times at most), in
     UTF-16 or UTF-32, or base64-encoded (alone or inside a longer encoded value, as in
-    ``Authorization: Basic``; also written in lines). Its repr shows how many secrets it
-    holds, never one of them.
+    ``Authorization: Basic``; also written in lines, and of its UTF-16), in Latin-1 or
+    cp1252 (raw or percent-encoded). Any run of 8 or more characters of a secret of 12 or
+    more (a secret cut short, a prefix of it) is masked as well, in the text and in its
+    decodings. Its repr shows how many secrets it holds, never one of them.
     """
 
     secrets: tuple[str, ...] = attrs.field(
@@ -574,6 +659,7 @@ class Redactor:
             return text
         text = literals.sub(REDACTED, text)
         base64s = _base64s(self.values)
+        parts = _parts(self.values)
         spans: list[tuple[int, int]] = []
         chain: list[_Map] = []
         current = text
@@ -587,6 +673,7 @@ class Redactor:
                 chain.append(decoded)
                 current = decoded.text
                 spans += _found(literals, current, chain)
+            spans += (_back(chain, span) for span in _partial(parts, current))
             if base64s is not None and ("\n" in current or "\r" in current):
                 unbroken = _Unbroken(current)
                 spans += _found(base64s, unbroken.text, [*chain, unbroken])

@@ -567,16 +567,16 @@ class Transport:
             "retry_after": parse_retry_after(resp.headers.get("Retry-After")),
         }
         if cls is UnexpectedRedirectError:
-            location = resp.headers.get("Location")
+            # Masked before the repr: its escapes (a quote as \') would hide a secret.
+            location = _masked(resp.headers.get("Location"), redact)
             message += f"; redirect to {location!r} not followed"
-            location = None if location is None else redact(location)
             return UnexpectedRedirectError(redact(message), location=location, **kwargs)
         return cls(redact(message), **kwargs)
 
     def _connection_error(
         self, exc: aiohttp.ClientError, method: str, path: str, sent: bool
     ) -> APIConnectionError:
-        what = self.redact(f"{type(exc).__name__}: {exc}")
+        what = self.redact(_described(exc))
         if isinstance(exc, aiohttp.ConnectionTimeoutError):  # before its parent class
             return APITimeoutError(
                 f"{method} {path}: connect timed out ({what})",
@@ -611,6 +611,18 @@ def too_large(resp: aiohttp.ClientResponse, cap: int, name: str) -> ResponseTooL
         content_type=resp.content_type,
         excerpt="",
     )
+
+
+def _described(exc: aiohttp.ClientError) -> str:
+    """``exc`` for an error message, without the start of an over-long line aiohttp quotes
+    (cut at its own length, it may hold the start of a secret too short to recognise)."""
+    if isinstance(exc, aiohttp.ClientResponseError) and _TOO_LONG.match(exc.message):
+        message = _TOO_LONG.sub(r"\1 (not shown)", exc.message)
+        return f"{type(exc).__name__}: {exc.status}, message={message!r}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+_TOO_LONG = re.compile(r"(Got more than \d+ bytes(?: \(\d+\))? when reading)\b.*", re.S)
 
 
 def _masked(value: str | None, redact: Callable[[str], str]) -> str | None:
