@@ -1,28 +1,109 @@
 """How many page requests a listing keeps in flight: the object the pager asks.
 
 The pager asks :meth:`Depth.depth` each time it tops up its requests, and tells the object
-what it saw (:meth:`Depth.observe`). :class:`FixedDepth` is ``prefetch=N``: it asks N
-whatever happens. A controller that grows the depth while the consumer waits and shrinks
-it on 429/503/timeouts (issue 20) is another :class:`Depth`; ``limit`` bounds it, and sizes
-the window of ids the pager keeps. Drift halves the depth on top of what this object says
-(see :class:`._pagestate.PageState`).
+what it saw (:meth:`Depth.observe`): a page landing (:class:`Landed`), the consumer reaching
+a page (:class:`Waited`), a request of the listing refused or slowed (:class:`Strained`).
+An object that changes its depth says so (:class:`Change`, with a reason). ``limit`` bounds
+the depth and sizes the window of ids the pager keeps, so it is fixed up front. Drift halves
+the depth on top of what this object says (see :class:`._pagestate.PageState`).
+
+:class:`FixedDepth` is ``prefetch=N``. :class:`AutoDepth` is ``prefetch="auto"``, the
+default: events in, depth out, and a clock passed in, so every rule is a table test.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import math
+import time
+from collections.abc import Callable
+from typing import Literal, Protocol
 
 import attrs
 
-__all__ = ["Depth", "FixedDepth", "Waited"]
+__all__ = [
+    "DEFAULT_MAX_BUFFERED_BYTES",
+    "DEFAULT_MAX_PREFETCH",
+    "DEFAULT_PREFETCH",
+    "AutoDepth",
+    "Change",
+    "Depth",
+    "Event",
+    "FixedDepth",
+    "Landed",
+    "Prefetch",
+    "Strained",
+    "Waited",
+    "make_depth",
+]
+
+Prefetch = int | Literal["auto"]
+"""A listing's ``prefetch``: ``"auto"``, or a fixed number of requests in flight."""
+
+DEFAULT_PREFETCH: Prefetch = "auto"
+"""The one place the default of every ``list()`` and of ``calls export`` is written."""
+DEFAULT_MAX_PREFETCH = 32
+"""The deepest ``"auto"`` goes (requests in flight)."""
+DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024
+"""The answers ``"auto"`` lets a listing hold at once, in bytes as received."""
+
+WAIT_FLOOR = 0.001
+"""A wait shorter than this (seconds) is noise, never a reason to go deeper."""
+WAIT_RATIO = 0.25
+"""A wait counts when it is at least this share of the consumer's time on a page."""
+PROBE = 64
+"""Pages without a refusal before trying again the depth that was refused."""
+PROBE_MAX = 1024
+"""The longest wait between two such tries (it doubles each time a try is refused)."""
+RTT = 0.1
+"""The round trip assumed before any page landed (seconds)."""
 
 
 @attrs.frozen
 class Waited:
-    """The consumer reached page ``page`` and waited ``seconds`` for its answer."""
+    """The consumer reached page ``page`` and waited ``seconds`` for its answer.
+
+    ``busy``: the seconds it spent on the page before (decoding it included; None on the
+    first page). ``capped``: the requests in flight were as many as the depth allowed while
+    the listing expected more pages (so a deeper listing would have asked more).
+    """
 
     page: int
     seconds: float
+    busy: float | None = None
+    capped: bool = False
+
+
+@attrs.frozen
+class Landed:
+    """The answer to page ``page`` landed ``seconds`` after it was asked (retries included);
+    its body is ``size`` bytes."""
+
+    page: int
+    seconds: float
+    size: int = 0
+
+
+@attrs.frozen
+class Strained:
+    """A request of the listing (page ``page``) was answered ``reason`` (``"429"``,
+    ``"503"``, ``"timeout"``) or held back by the client's shared Retry-After
+    (``"cooldown"``); the client waits ``wait`` seconds before trying again."""
+
+    page: int
+    reason: str
+    wait: float = 0.0
+
+
+Event = Waited | Landed | Strained
+
+
+@attrs.frozen
+class Change:
+    """The depth went from ``old`` to ``new``, because ``reason``."""
+
+    old: int
+    new: int
+    reason: str
 
 
 class Depth(Protocol):
@@ -37,8 +118,8 @@ class Depth(Protocol):
         """Requests to keep in flight now (0: one page at a time, asked when reached)."""
         ...
 
-    def observe(self, event: Waited) -> None:
-        """What the pager saw; a fixed depth ignores it."""
+    def observe(self, event: Event) -> Change | None:
+        """What the pager saw; the change it makes to the depth, if any."""
         ...
 
 
@@ -55,5 +136,161 @@ class FixedDepth:
     def depth(self) -> int:
         return self.n
 
-    def observe(self, event: Waited) -> None:
-        pass
+    def observe(self, event: Event) -> Change | None:
+        return None
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+@attrs.define
+class AutoDepth:
+    """``prefetch="auto"``: as deep as the consumer's waiting shows it needs, no deeper.
+
+    - It starts at 1 and grows by one for each page the consumer waited for (at least
+      :data:`WAIT_FLOOR`, and :data:`WAIT_RATIO` of its own time on a page) while the depth
+      was what held the requests back: the requests are the bottleneck and more pages
+      remain. That doubles it every round trip, like TCP's slow start.
+    - Pages ready before the consumer asks: it holds.
+    - A 429, a 503, a timeout or the client's shared Retry-After halves it, once per episode
+      (signals within the wait they ask for plus two round trips are one episode), and the
+      depth that was refused is remembered: below it the depth grows by one a round (one
+      page per request in flight); the refused depth itself is tried again only after
+      :data:`PROBE` pages without a refusal, twice as long after each try that is refused
+      (a refused try goes back one step, without halving). A try that holds for two rounds
+      forgets the refused depth.
+    - Never above ``max_prefetch``, nor above what ``max_buffered_bytes`` holds: depth + 1
+      answers (the one being consumed) of the largest answer seen so far.
+    """
+
+    max_prefetch: int = DEFAULT_MAX_PREFETCH
+    max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
+    now: int = attrs.field(default=1, init=False)
+    high: int = attrs.field(default=1, init=False)
+    changes: int = attrs.field(default=0, init=False)
+    _page_bytes: int = attrs.field(default=0, init=False)  # the largest answer seen
+    _rtt: float | None = attrs.field(default=None, init=False)  # smoothed request time
+    _ceiling: int | None = attrs.field(default=None, init=False)  # the depth refused
+    _probe: int = attrs.field(default=PROBE, init=False)  # clean pages before trying it
+    _clean: int = attrs.field(default=0, init=False)  # pages reached since the last strain
+    _credit: int = attrs.field(default=0, init=False)  # waited pages since the last +1
+    _tried: int = attrs.field(default=0, init=False)  # the value of _clean when the try began
+    _calm_until: float = attrs.field(default=-math.inf, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_prefetch", "max_buffered_bytes"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.now = self.high = 1
+
+    @property
+    def limit(self) -> int:
+        return self.max_prefetch
+
+    def depth(self) -> int:
+        return self.now
+
+    def room(self) -> int:
+        """The deepest the budget allows (``max_prefetch`` until a page landed)."""
+        if not self._page_bytes:
+            return self.max_prefetch
+        return max(0, min(self.max_prefetch, self.max_buffered_bytes // self._page_bytes - 1))
+
+    def observe(self, event: Event) -> Change | None:
+        if isinstance(event, Waited):
+            return self._waited(event)
+        if isinstance(event, Landed):
+            return self._landed(event)
+        return self._strained(event)
+
+    # -- rules ----------------------------------------------------------------------
+
+    def _landed(self, event: Landed) -> Change | None:
+        rtt = self._rtt
+        self._rtt = event.seconds if rtt is None else 0.875 * rtt + 0.125 * event.seconds
+        if event.size > self._page_bytes:
+            self._page_bytes = event.size
+            room = self.room()
+            if self.now > room:
+                return self._set(
+                    room,
+                    f"answers of up to {event.size:,} bytes: max_buffered_bytes="
+                    f"{self.max_buffered_bytes:,} holds {room + 1}",
+                )
+        return None
+
+    def _waited(self, event: Waited) -> Change | None:
+        self._clean += 1
+        ceiling = self._ceiling
+        if (
+            ceiling is not None
+            and self.now >= ceiling
+            and self._clean - self._tried >= 2 * self.now
+        ):
+            self._ceiling, self._probe = None, PROBE  # the try held: forget the refusal
+        busy = event.busy
+        if busy is None or not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
+            return None  # nothing to gain from going deeper: hold
+        target = self.now + 1
+        if target > self.room():
+            return None
+        why = f"waited {_ms(event.seconds)} for page {event.page} (busy {_ms(busy)} a page)"
+        ceiling = self._ceiling
+        if ceiling is None:
+            return self._set(target, why)
+        if target < ceiling:
+            self._credit += 1
+            if self._credit < self.now:
+                return None
+            self._credit = 0
+            return self._set(target, f"{why}; +1 a round below {ceiling}, the depth refused")
+        if self._clean < self._probe:
+            return None
+        self._tried = self._clean
+        return self._set(target, f"{why}; trying {target} after {self._clean} pages unrefused")
+
+    def _strained(self, event: Strained) -> Change | None:
+        at = self.clock()
+        if at < self._calm_until:
+            return None  # the same episode: one decrease for it
+        self._calm_until = at + event.wait + 2 * (RTT if self._rtt is None else self._rtt)
+        self._clean = self._credit = 0
+        why = f"{event.reason} on page {event.page}"
+        ceiling = self._ceiling
+        if ceiling is not None and self.now >= ceiling:  # a try of the refused depth
+            self._probe = min(2 * self._probe, PROBE_MAX)
+            return self._set(max(1, ceiling - 1), f"{why}: back below {ceiling}")
+        self._ceiling = self.now
+        return self._set(max(1, self.now // 2), f"{why}: halved")
+
+    def _set(self, new: int, reason: str) -> Change | None:
+        old = self.now
+        if new == old:
+            return None
+        self.now = new
+        self.high = max(self.high, new)
+        self.changes += 1
+        return Change(old, new, reason)
+
+
+def make_depth(
+    prefetch: Prefetch,
+    *,
+    max_prefetch: int = DEFAULT_MAX_PREFETCH,
+    max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+    clock: Callable[[], float] = time.monotonic,
+) -> Depth:
+    """The depth a listing's keywords ask for; a bad value is a ValueError naming it.
+
+    ``max_prefetch`` and ``max_buffered_bytes`` bound ``"auto"``; a fixed ``prefetch`` is
+    taken as it is.
+    """
+    auto = AutoDepth(max_prefetch, max_buffered_bytes, clock)  # validates both bounds
+    if prefetch == "auto":
+        return auto
+    if type(prefetch) is not int or prefetch < 0:
+        raise ValueError(f'prefetch must be "auto" or an integer >= 0, got {prefetch!r}')
+    return FixedDepth(prefetch)

@@ -24,7 +24,8 @@ from ._converter import decoder, secret_values
 from ._endpoint import Endpoint
 from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
 from ._log import log
-from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
+from ._pagedepth import Prefetch
+from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage, Strain
 from ._retry import Retrier, Safety, summary
 from ._transport import Payload, Response, Transport, secret_headers, too_large
 from ._types import UNSET, Query, Unset
@@ -191,17 +192,20 @@ class Requester:
         params: Query | None = None,
         body: Any = None,
         redactor: Redactor | None = None,
+        strain: Strain | None = None,
     ) -> Response:
         """Send one operation with retries; the whole 2xx response.
 
         Every error leaves with its texts redacted (``redactor``: by default the API key
         and the body's secrets); the encoded body only ever sits in a :class:`Payload`.
+        ``strain`` hears of each 429, 503, timeout or shared cooldown on the way (a
+        listing's depth listens).
         """
         check_params(params)
         redactor = redactor or self.redactor(body)
         payload, safety = self._encode(endpoint, body)
         try:
-            response = await self._send(endpoint, params, payload, safety, redactor)
+            response = await self._send(endpoint, params, payload, safety, redactor, strain)
         except VocodeError as error:
             scrub(error)
             redactor.error(error)
@@ -217,6 +221,7 @@ class Requester:
         payload: Payload | None,
         safety: Safety,
         redactor: Redactor,
+        strain: Strain | None = None,
     ) -> Response:
         options = self.options
         deadline = None if options.timeout is None else time.monotonic() + options.timeout
@@ -262,6 +267,7 @@ class Requester:
             path=path,
             max_retries=options.max_retries,
             deadline=deadline,
+            strain=strain,
         )
 
     def _encode(self, endpoint: Endpoint[Any], body: Any) -> tuple[Payload | None, Safety]:
@@ -355,7 +361,9 @@ class Requester:
         endpoint: Endpoint[Page[T]],
         query: Mapping[str, Any],
         *,
-        prefetch: int,
+        prefetch: Prefetch,
+        max_prefetch: int,
+        max_buffered_bytes: int,
         start_page: int,
         max_items: int | None = None,
         max_pages: int | None = None,
@@ -367,8 +375,8 @@ class Requester:
 
         redactor = self.core.transport.redactor
 
-        async def fetch(page: int) -> RawPage[T]:
-            response = await self.send(endpoint, params={**query, "page": page})
+        async def fetch(page: int, strain: Strain) -> RawPage[T]:
+            response = await self.send(endpoint, params={**query, "page": page}, strain=strain)
             dec = decoder()
             status, content_type = response.status, response.content_type
             with _answer_named(response, redactor):
@@ -392,12 +400,14 @@ class Requester:
                 finally:
                     data = None
 
-            return RawPage(data, decode, response.request_id)
+            return RawPage(data, decode, response.request_id, len(response.body))
 
         return AsyncPager(
             fetch,
             spawn=self.core.spawn,
             prefetch=prefetch,
+            max_prefetch=max_prefetch,
+            max_buffered_bytes=max_buffered_bytes,
             start_page=start_page,
             size=size,
             max_items=max_items,

@@ -23,6 +23,7 @@ import attrs
 
 from .._client import AsyncVocode
 from .._converter import decoder as _decoder
+from .._pagedepth import Prefetch
 from .._pagination import AsyncPager
 from ..models import NormalizedCall
 from ._checkpoint import Checkpoint, CheckpointError, ExportOptions, sha256_of
@@ -171,7 +172,7 @@ async def export_calls(
     out: Path,
     start: Start,
     *,
-    prefetch: int,
+    prefetch: Prefetch,
     progress: Progress,
     limit: int | None = None,
 ) -> int:
@@ -204,7 +205,7 @@ async def _write(
     files: _Files,
     start: Start,
     *,
-    prefetch: int,
+    prefetch: Prefetch,
     progress: Progress,
     limit: int | None,
 ) -> None:
