@@ -225,11 +225,9 @@ class AutoDepth:
     def _waited(self, event: Waited) -> Change | None:
         self._clean += 1
         ceiling = self._ceiling
-        if (
-            ceiling is not None
-            and self.now >= ceiling
-            and self._clean - self._tried >= 2 * self.now
-        ):
+        if ceiling is not None and self.now >= ceiling:  # trying the depth refused
+            if self._clean - self._tried < 2 * self.now:
+                return None
             self._ceiling, self._probe = None, PROBE  # the try held: forget the refusal
         busy = event.busy
         if busy is None or not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
@@ -263,7 +261,7 @@ class AutoDepth:
         if ceiling is not None and self.now >= ceiling:  # a try of the refused depth
             self._probe = min(2 * self._probe, PROBE_MAX)
             return self._set(max(1, ceiling - 1), f"{why}: back below {ceiling}")
-        self._ceiling = self.now
+        self._ceiling = max(2, self.now)  # at 1, going to 2 is the try
         return self._set(max(1, self.now // 2), f"{why}: halved")
 
     def _set(self, new: int, reason: str) -> Change | None:
