@@ -65,10 +65,10 @@ def test_it_starts_at_one_and_the_first_page_is_no_evidence() -> None:
     assert depths == [1] and auto.high == 1 and auto.changes == 0
 
 
-def test_it_grows_by_one_for_each_page_waited_for_while_capped() -> None:
-    depths, auto = run([wait(50), wait(40), wait(30), wait(20)])
-    assert depths == [2, 3, 4, 5]
-    assert (auto.high, auto.changes) == (5, 4)
+def test_it_grows_by_seven_for_each_page_waited_for_while_capped() -> None:
+    depths, auto = run([wait(50), wait(40), wait(30), wait(20), wait(20)])
+    assert depths == [8, 15, 22, 29, 32]  # slow start: x8 a round trip, up to max_prefetch
+    assert (auto.high, auto.changes) == (32, 5)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_it_grows_by_one_for_each_page_waited_for_while_capped() -> None:
 )
 def test_it_holds_when_going_deeper_would_not_help(event: Waited, why: str) -> None:
     depths, _ = run([wait(50), event, event, event])
-    assert depths == [2, 2, 2, 2], why
+    assert depths == [8, 8, 8, 8], why
 
 
 def test_a_slow_consumer_keeps_it_at_one() -> None:
@@ -92,58 +92,63 @@ def test_a_slow_consumer_keeps_it_at_one() -> None:
 
 
 def test_it_never_passes_max_prefetch() -> None:
-    depths, auto = run([wait(50) for _ in range(20)], max_prefetch=8)
-    assert depths[-1] == 8 and auto.high == 8 and auto.limit == 8
+    depths, auto = run([wait(50) for _ in range(20)], max_prefetch=12)
+    assert depths[:3] == [8, 12, 12] and auto.high == 12 and auto.limit == 12
 
 
 def test_the_budget_bounds_the_pages_held() -> None:
     """100 kB answers, 1 MB budget: 10 pages held, so 9 in flight with the one consumed."""
-    row: list[Event | Tick] = [wait(50) for _ in range(15)]
+    row: list[Event | Tick] = [wait(50) for _ in range(5)]
     depths, _ = run([*row, landed(size=100_000), *row], max_buffered_bytes=1_000_000)
-    assert depths[14] == 16
-    assert depths[15] == 9  # shrunk at once when the size is known
-    assert depths[16:] == [9] * 15  # and not grown past it
+    assert depths[4] == 32
+    assert depths[5] == 9  # shrunk at once when the size is known
+    assert depths[6:] == [9] * 5  # and not grown past it
+    depths, _ = run([landed(size=100_000), wait(50)], max_buffered_bytes=1_000_000)
+    assert depths == [1, 8]  # slow start stops at the budget too
+    depths, _ = run([landed(size=100_000), wait(50), wait(50)], max_buffered_bytes=1_000_000)
+    assert depths[-1] == 9
     big, _ = run([landed(size=5_000_000), wait(50), wait(50)], max_buffered_bytes=1_000_000)
     assert big == [0, 0, 0]  # a page larger than the budget: one page at a time
 
 
 @pytest.mark.parametrize("reason", ["429", "503", "timeout", "cooldown"])
 def test_a_strain_halves_it_once_per_episode(reason: str) -> None:
-    grow: list[Event | Tick] = [wait(50) for _ in range(15)]
+    grow: list[Event | Tick] = [wait(50) for _ in range(5)]
     row = [*grow, landed(50), strain(reason, 1.0), strain(reason), Tick(1.05), strain(reason)]
     depths, auto = run(row)
-    assert depths[14:] == [16, 16, 8, 8, 8, 8]  # 1 s + two 50 ms round trips: one episode
+    assert depths[4:] == [32, 32, 16, 16, 16, 16]  # 1 s + two 50 ms round trips: one episode
     depths, _ = run([*row, Tick(0.1), strain(reason)])
-    assert depths[-1] == 4  # a new episode halves again
-    assert auto.high == 16
+    assert depths[-1] == 8  # a new episode halves again
+    assert auto.high == 32
 
 
 def test_after_a_strain_it_grows_one_a_round_then_tries_the_refused_depth_slowly() -> None:
-    """A server refusing a 5th request in flight: 5 was refused, so it climbs back to 4 by one
-    a round, tries 5 only after PROBE pages unrefused, and waits twice as long each time."""
-    row: list[Event | Tick] = [wait(50) for _ in range(4)]  # 1 -> 5
-    row += [strain("429"), Tick(1)]  # 5 refused: 2
-    depths, _ = run([*row, *(wait(50) for _ in range(5))])
-    assert depths[4:] == [2, 2, 2, 3, 3, 3, 4]  # +1 after 2 pages at 2, after 3 at 3
+    """A server refusing a 6th request in flight: 6 was refused, so it climbs back to 5 by one
+    a round, tries 6 only after PROBE pages unrefused, and waits twice as long each time."""
+    limit = {"max_prefetch": 6}
+    row: list[Event | Tick] = [wait(50), strain("429"), Tick(1)]  # 1 -> 6, refused: 3
+    depths, _ = run([*row, *(wait(50) for _ in range(7))], **limit)
+    assert depths == [6, 3, 3, 3, 3, 4, 4, 4, 4, 5]  # +1 after 3 pages at 3, 4 at 4
     row += [wait(50) for _ in range(PROBE - 1)]
-    depths, _ = run(row)
-    assert depths[-1] == 4  # held below 5
-    depths, _ = run([*row, wait(50)])
-    assert depths[-1] == 5  # PROBE pages unrefused: try 5
+    depths, _ = run(row, **limit)
+    assert depths[-1] == 5  # held below 6
+    depths, _ = run([*row, wait(50)], **limit)
+    assert depths[-1] == 6  # PROBE pages unrefused: try 6
     row += [wait(50), strain("429"), Tick(1)]
-    depths, _ = run([*row, *(wait(50) for _ in range(2 * PROBE - 1))])
-    assert depths[len(row) - 2 :] == [4] * (2 * PROBE + 1)  # back one step, no halving
-    depths, _ = run([*row, *(wait(50) for _ in range(2 * PROBE))])
-    assert depths[-1] == 5  # and tried again twice as late
+    depths, _ = run([*row, *(wait(50) for _ in range(2 * PROBE - 1))], **limit)
+    assert depths[len(row) - 2 :] == [5] * (2 * PROBE + 1)  # back one step, no halving
+    depths, _ = run([*row, *(wait(50) for _ in range(2 * PROBE))], **limit)
+    assert depths[-1] == 6  # and tried again twice as late
 
 
 def test_a_try_that_holds_forgets_the_refused_depth() -> None:
-    row: list[Event | Tick] = [wait(50) for _ in range(4)]
-    row += [strain("503"), Tick(1), *(wait(50) for _ in range(PROBE + 1))]
-    depths, _ = run(row)
-    assert depths[-1] == 5
-    depths, _ = run([*row, *(wait(50) for _ in range(15))])
-    assert depths[-15:] == [5] * 8 + list(range(6, 13))  # held two rounds, then grows again
+    limit = {"max_prefetch": 12}
+    row: list[Event | Tick] = [wait(50), strain("503"), Tick(1)]  # 1 -> 8, refused: 4
+    row += [wait(50) for _ in range(PROBE)]
+    depths, _ = run(row, **limit)
+    assert depths[-1] == 8  # back up to 7 by one a round, then the try of 8
+    depths, _ = run([*row, *(wait(50) for _ in range(17))], **limit)
+    assert depths[-17:] == [8] * 15 + [12, 12]  # held two rounds: slow start again
 
 
 def test_a_strain_at_depth_one_holds_it_there_until_a_try() -> None:

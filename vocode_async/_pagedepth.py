@@ -50,6 +50,8 @@ WAIT_FLOOR = 0.001
 """A wait shorter than this (seconds) is noise, never a reason to go deeper."""
 WAIT_RATIO = 0.25
 """A wait counts when it is at least this share of the consumer's time on a page."""
+SLOW_START = 7
+"""Until a request is refused, each page waited for adds this many (x8 a round trip)."""
 PROBE = 64
 """Pages without a refusal before trying again the depth that was refused."""
 PROBE_MAX = 1024
@@ -148,10 +150,12 @@ def _ms(seconds: float) -> str:
 class AutoDepth:
     """``prefetch="auto"``: as deep as the consumer's waiting shows it needs, no deeper.
 
-    - It starts at 1 and grows by one for each page the consumer waited for (at least
-      :data:`WAIT_FLOOR`, and :data:`WAIT_RATIO` of its own time on a page) while the depth
-      was what held the requests back: the requests are the bottleneck and more pages
-      remain. That doubles it every round trip, like TCP's slow start.
+    - It starts at 1 and grows by :data:`SLOW_START` for each page the consumer waited for
+      (at least :data:`WAIT_FLOOR`, and :data:`WAIT_RATIO` of its own time on a page) while
+      the depth was what held the requests back: the requests are the bottleneck and more
+      pages remain. Like TCP's slow start, it multiplies every round trip (by 8), so a long
+      round trip is hidden within a few pages; overshooting a server's limit costs at most
+      that many refusals, once.
     - Pages ready before the consumer asks: it holds.
     - A 429, a 503, a timeout or the client's shared Retry-After halves it, once per episode
       (signals within the wait they ask for plus two round trips are one episode), and the
@@ -232,13 +236,14 @@ class AutoDepth:
         busy = event.busy
         if busy is None or not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
             return None  # nothing to gain from going deeper: hold
+        room = self.room()
         target = self.now + 1
-        if target > self.room():
+        if target > room:
             return None
         why = f"waited {_ms(event.seconds)} for page {event.page} (busy {_ms(busy)} a page)"
         ceiling = self._ceiling
         if ceiling is None:
-            return self._set(target, why)
+            return self._set(min(self.now + SLOW_START, room), why)
         if target < ceiling:
             self._credit += 1
             if self._credit < self.now:
