@@ -4,10 +4,12 @@
     python -m benchmarks.run prefetch listing    # chosen scenarios
     python -m benchmarks.run listing --quick     # fewer calls and runs, for a smoke test
 
-Scenarios: prefetch (issue 2's), listing (vs the official SDK and raw aiohttp), estimated
-and drift (issue 15: fan-out on estimated totals, exact listing under drift), cpu (0 ms:
-prefetch=1 vs raw aiohttp), decode, memory, overhead, import, fake. The official SDK is
-`vocode-api` from PyPI; `nox -s bench` installs it (it is never a dependency of vocode_async).
+Scenarios: auto (issue 20: prefetch="auto", the default, against fixed depths 1-32 over page
+delays, consumers, totals and a server capped at 4 requests), prefetch (issue 2's), listing
+(vs the official SDK and raw aiohttp), estimated and drift (issue 15: fan-out on estimated
+totals, exact listing under drift), cpu (0 ms: prefetch=1 vs raw aiohttp), decode, memory,
+overhead, import, fake. The official SDK is `vocode-api` from PyPI; `nox -s bench` installs
+it (it is never a dependency of vocode_async).
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     __package__ = "benchmarks"
 
-from benchmarks import decode, drift, fake_server, importtime, listing, memory, overhead
+from benchmarks import (
+    autodepth,
+    decode,
+    drift,
+    fake_server,
+    importtime,
+    listing,
+    memory,
+    overhead,
+)
 from benchmarks.report import chart, tables
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +50,7 @@ SCENARIOS = (
     "overhead",
     "import",
     "fake",
+    "auto",
 )
 
 
@@ -94,6 +106,8 @@ def run_scenario(name: str, quick: bool) -> Any:
         )
     if name == "overhead":
         return overhead.measure(n=500 if quick else 5000, runs=runs)
+    if name == "auto":
+        return autodepth.measure(runs=runs - 2, quick=quick)
     if name == "fake":
         return fake_server.measure(calls=5_000 if quick else 20_000, runs=runs)
     return importtime.measure(runs=5 if quick else 15)

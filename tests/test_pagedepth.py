@@ -133,17 +133,34 @@ def test_after_a_strain_it_grows_one_a_round_then_tries_the_refused_depth_slowly
     depths, _ = run(row, **limit)
     assert depths[-1] == 5  # held below 6
     depths, _ = run([*row, wait(50)], **limit)
-    assert depths[-1] == 6  # PROBE pages unrefused: try 6
-    row += [wait(50), strain("429"), Tick(1)]
+    assert depths[-1] == 5  # PROBE pages unrefused, but not 20 x the 0.1 s it cost: not yet
+    row.insert(3, Tick(1))
+    depths, _ = run([*row, wait(50)], **limit)
+    assert depths[-1] == 6  # PROBE pages unrefused, 2 s since: try 6
+    row += [wait(50), strain("429"), Tick(4)]
     depths, _ = run([*row, *(wait(50) for _ in range(2 * PROBE - 1))], **limit)
     assert depths[len(row) - 2 :] == [5] * (2 * PROBE + 1)  # back one step, no halving
     depths, _ = run([*row, *(wait(50) for _ in range(2 * PROBE))], **limit)
-    assert depths[-1] == 6  # and tried again twice as late
+    assert depths[-1] == 6  # and tried again twice as late (in pages and in time)
+    row[-1] = Tick(3.9)
+    depths, _ = run([*row, *(wait(50) for _ in range(2 * PROBE))], **limit)
+    assert depths[-1] == 5
+
+
+def test_a_try_waits_twenty_times_what_the_refusal_cost() -> None:
+    """A 429 with Retry-After: 1 s costs the whole client 1 s: no try within 20 s."""
+    row: list[Event | Tick] = [wait(50), strain("429", 1.0), Tick(19)]
+    row += [wait(50) for _ in range(PROBE + 10)]
+    depths, _ = run(row, max_prefetch=6)
+    assert depths[-1] == 5
+    row.insert(3, Tick(1.01))
+    depths, _ = run(row, max_prefetch=6)
+    assert depths[-1] == 6
 
 
 def test_a_try_that_holds_forgets_the_refused_depth() -> None:
     limit = {"max_prefetch": 12}
-    row: list[Event | Tick] = [wait(50), strain("503"), Tick(1)]  # 1 -> 8, refused: 4
+    row: list[Event | Tick] = [wait(50), strain("503"), Tick(5)]  # 1 -> 8, refused: 4
     row += [wait(50) for _ in range(PROBE)]
     depths, _ = run(row, **limit)
     assert depths[-1] == 8  # back up to 7 by one a round, then the try of 8
@@ -152,8 +169,8 @@ def test_a_try_that_holds_forgets_the_refused_depth() -> None:
 
 
 def test_a_strain_at_depth_one_holds_it_there_until_a_try() -> None:
-    depths, auto = run([strain("timeout"), *(wait(50) for _ in range(PROBE))])
-    assert depths == [1] * PROBE + [2] and auto.changes == 1
+    depths, auto = run([strain("timeout"), Tick(2), *(wait(50) for _ in range(PROBE))])
+    assert depths == [1] * (PROBE + 1) + [2] and auto.changes == 1
 
 
 def test_make_depth() -> None:

@@ -55,7 +55,10 @@ SLOW_START = 7
 PROBE = 64
 """Pages without a refusal before trying again the depth that was refused."""
 PROBE_MAX = 1024
-"""The longest wait between two such tries (it doubles each time a try is refused)."""
+"""The most pages between two such tries (it doubles each time a try is refused)."""
+PROBE_COST = 20
+"""And not before this many times what the refusal cost (its wait, or a round trip): a try
+refused again then costs at most 1/20 of the time between tries (doubled on each refusal)."""
 RTT = 0.1
 """The round trip assumed before any page landed (seconds)."""
 
@@ -161,8 +164,9 @@ class AutoDepth:
       (signals within the wait they ask for plus two round trips are one episode), and the
       depth that was refused is remembered: below it the depth grows by one a round (one
       page per request in flight); the refused depth itself is tried again only after
-      :data:`PROBE` pages without a refusal, twice as long after each try that is refused
-      (a refused try goes back one step, without halving). A try that holds for two rounds
+      :data:`PROBE` pages without a refusal and :data:`PROBE_COST` times what the refusal
+      cost (a Retry-After of 1 s: 20 s), twice as long after each try that is refused (a
+      refused try goes back one step, without halving). A try that holds for two rounds
       forgets the refused depth.
     - Never above ``max_prefetch``, nor above what ``max_buffered_bytes`` holds: depth + 1
       answers (the one being consumed) of the largest answer seen so far.
@@ -178,6 +182,8 @@ class AutoDepth:
     _rtt: float | None = attrs.field(default=None, init=False)  # smoothed request time
     _ceiling: int | None = attrs.field(default=None, init=False)  # the depth refused
     _probe: int = attrs.field(default=PROBE, init=False)  # clean pages before trying it
+    _cost: float = attrs.field(default=PROBE_COST, init=False)  # x the wait, before trying it
+    _try_at: float = attrs.field(default=-math.inf, init=False)  # not before this time
     _clean: int = attrs.field(default=0, init=False)  # pages reached since the last strain
     _credit: int = attrs.field(default=0, init=False)  # waited pages since the last +1
     _tried: int = attrs.field(default=0, init=False)  # the value of _clean when the try began
@@ -232,7 +238,7 @@ class AutoDepth:
         if ceiling is not None and self.now >= ceiling:  # trying the depth refused
             if self._clean - self._tried < 2 * self.now:
                 return None
-            self._ceiling, self._probe = None, PROBE  # the try held: forget the refusal
+            self._ceiling, self._probe, self._cost = None, PROBE, PROBE_COST  # the try held
         busy = event.busy
         if busy is None or not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
             return None  # nothing to gain from going deeper: hold
@@ -250,7 +256,7 @@ class AutoDepth:
                 return None
             self._credit = 0
             return self._set(target, f"{why}; +1 a round below {ceiling}, the depth refused")
-        if self._clean < self._probe:
+        if self._clean < self._probe or self.clock() < self._try_at:
             return None
         self._tried = self._clean
         return self._set(target, f"{why}; trying {target} after {self._clean} pages unrefused")
@@ -259,13 +265,18 @@ class AutoDepth:
         at = self.clock()
         if at < self._calm_until:
             return None  # the same episode: one decrease for it
-        self._calm_until = at + event.wait + 2 * (RTT if self._rtt is None else self._rtt)
+        rtt = RTT if self._rtt is None else self._rtt
+        self._calm_until = at + event.wait + 2 * rtt
         self._clean = self._credit = 0
         why = f"{event.reason} on page {event.page}"
+        cost = max(event.wait, rtt)  # what this refusal costs the listing
         ceiling = self._ceiling
         if ceiling is not None and self.now >= ceiling:  # a try of the refused depth
             self._probe = min(2 * self._probe, PROBE_MAX)
+            self._cost = min(2 * self._cost, 16 * PROBE_COST)
+            self._try_at = at + self._cost * cost
             return self._set(max(1, ceiling - 1), f"{why}: back below {ceiling}")
+        self._try_at = at + self._cost * cost
         self._ceiling = max(2, self.now)  # at 1, going to 2 is the try
         return self._set(max(1, self.now // 2), f"{why}: halved")
 
