@@ -432,3 +432,21 @@ def test_the_readme_demo_export_runs_twice(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert (tmp_path / "calls.jsonl").read_bytes().count(b"\n") == 10_000
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("auto", 0), ("AUTO", 0), ("3", 0), ("33", 2), ("deep", 2), ("-1", 2), ("2.5", 2)],
+)
+def test_prefetch_is_auto_or_a_whole_number(
+    server: FakeVocodeServer, tmp_path: Path, value: str, code: int
+) -> None:
+    out = tmp_path / "calls.jsonl"
+    done = export(server.url, out, "--prefetch", value)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+    if code:
+        assert "--prefetch" in done.stderr and value in done.stderr, done.stderr
+        assert not out.exists()
+    else:
+        assert len(out.read_bytes().splitlines()) == CALLS
