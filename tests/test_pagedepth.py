@@ -185,7 +185,7 @@ def test_make_depth() -> None:
     for name in ("max_prefetch", "max_buffered_bytes"):
         for value in (0, -3, 2.0, True):
             with pytest.raises(ValueError, match=name):
-                make_depth("auto", **{name: value})
+                make_depth("auto", **{name: value})  # type: ignore[arg-type]
 
 
 def test_a_fixed_depth_never_changes() -> None:
