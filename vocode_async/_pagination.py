@@ -178,6 +178,9 @@ class AsyncPager(Generic[T]):
     Use ``async with`` (or ``await pager.aclose()``) to release in-flight requests at a
     known point; a pager dropped after ``break`` cancels them when it is collected.
     ``max_items`` / ``max_pages`` bound the listing (nothing past them is requested).
+    ``prefetch="auto"`` (the default) chooses how many requests to keep in flight, within
+    ``max_prefetch`` and ``max_buffered_bytes`` (see :class:`._pagedepth.AutoDepth`);
+    ``prefetch=N`` keeps N. ``stats.depth`` / ``depth_max`` / ``depth_changes`` show it.
     """
 
     def __init__(
