@@ -85,6 +85,19 @@ def test_it_holds_when_going_deeper_would_not_help(event: Waited, why: str) -> N
     assert depths == [8, 8, 8, 8], why
 
 
+def test_it_holds_while_answers_queue() -> None:
+    """A server answering one request at a time: 8 in flight answer 8 times slower. Deeper
+    would queue more; it goes on when the answers come fast again."""
+    row: list[Event | Tick] = [landed(2), wait(2), landed(2), wait(3)]  # 1 -> 8 -> 15
+    depths, _ = run(row)
+    assert depths == [1, 8, 8, 15]
+    queued = [landed(16), landed(16), wait(3), landed(16), wait(3)]
+    depths, auto = run([landed(2), wait(2), *queued])
+    assert depths == [1, 8, 8, 8, 8, 8, 8] and auto.queued()
+    depths, auto = run([landed(2), wait(2), *queued, *(landed(2) for _ in range(5)), wait(3)])
+    assert depths[-1] == 15 and not auto.queued()
+
+
 def test_a_slow_consumer_keeps_it_at_one() -> None:
     """2 ms an item, 100 items a page: waits of a few ms never count."""
     depths, auto = run([wait(5, busy=200) for _ in range(50)])

@@ -61,6 +61,9 @@ PROBE_COST = 20
 refused again then costs at most 1/20 of the time between tries (doubled on each refusal)."""
 RTT = 0.1
 """The round trip assumed before any page landed (seconds)."""
+QUEUED = 2.0
+"""Requests answered this many times slower than the fastest one seen are queueing (at the
+server, or in a busy client): more in flight would only queue more, so it stops growing."""
 
 
 @attrs.frozen
@@ -123,6 +126,10 @@ class Depth(Protocol):
         """Requests to keep in flight now (0: one page at a time, asked when reached)."""
         ...
 
+    def queued(self) -> bool:
+        """Whether answers come :data:`QUEUED` times slower than the fastest seen."""
+        return self._rtt is not None and self._rtt > QUEUED * self._fastest
+
     def observe(self, event: Event) -> Change | None:
         """What the pager saw; the change it makes to the depth, if any."""
         ...
@@ -140,6 +147,10 @@ class FixedDepth:
 
     def depth(self) -> int:
         return self.n
+
+    def queued(self) -> bool:
+        """Whether answers come :data:`QUEUED` times slower than the fastest seen."""
+        return self._rtt is not None and self._rtt > QUEUED * self._fastest
 
     def observe(self, event: Event) -> Change | None:
         return None
@@ -159,7 +170,10 @@ class AutoDepth:
       pages remain. Like TCP's slow start, it multiplies every round trip (by 8), so a long
       round trip is hidden within a few pages; overshooting a server's limit costs at most
       that many refusals, once.
-    - Pages ready before the consumer asks: it holds.
+    - Pages ready before the consumer asks: it holds. Answers that come :data:`QUEUED`
+      times slower than the fastest one seen (smoothed): it holds too, since the requests
+      queue (at a server that answers one at a time, or in a client busy decoding) and more
+      in flight would not come back sooner.
     - A 429, a 503, a timeout or the client's shared Retry-After halves it, once per episode
       (signals within the wait they ask for plus two round trips are one episode), and the
       depth that was refused is remembered: below it the depth grows by one a round (one
@@ -180,6 +194,7 @@ class AutoDepth:
     changes: int = attrs.field(default=0, init=False)
     _page_bytes: int = attrs.field(default=0, init=False)  # the largest answer seen
     _rtt: float | None = attrs.field(default=None, init=False)  # smoothed request time
+    _fastest: float = attrs.field(default=math.inf, init=False)  # the fastest answer seen
     _ceiling: int | None = attrs.field(default=None, init=False)  # the depth refused
     _probe: int = attrs.field(default=PROBE, init=False)  # clean pages before trying it
     _cost: float = attrs.field(default=PROBE_COST, init=False)  # x the wait, before trying it
@@ -209,6 +224,10 @@ class AutoDepth:
             return self.max_prefetch
         return max(0, min(self.max_prefetch, self.max_buffered_bytes // self._page_bytes - 1))
 
+    def queued(self) -> bool:
+        """Whether answers come :data:`QUEUED` times slower than the fastest seen."""
+        return self._rtt is not None and self._rtt > QUEUED * self._fastest
+
     def observe(self, event: Event) -> Change | None:
         if isinstance(event, Waited):
             return self._waited(event)
@@ -219,8 +238,9 @@ class AutoDepth:
     # -- rules ----------------------------------------------------------------------
 
     def _landed(self, event: Landed) -> Change | None:
-        rtt = self._rtt
-        self._rtt = event.seconds if rtt is None else 0.875 * rtt + 0.125 * event.seconds
+        rtt, seconds = self._rtt, event.seconds
+        self._rtt = seconds if rtt is None else 0.75 * rtt + 0.25 * seconds
+        self._fastest = min(self._fastest, seconds)
         if event.size > self._page_bytes:
             self._page_bytes = event.size
             room = self.room()
@@ -244,7 +264,7 @@ class AutoDepth:
             return None  # nothing to gain from going deeper: hold
         room = self.room()
         target = self.now + 1
-        if target > room:
+        if target > room or self.queued():
             return None
         why = f"waited {_ms(event.seconds)} for page {event.page} (busy {_ms(busy)} a page)"
         ceiling = self._ceiling
