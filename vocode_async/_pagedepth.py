@@ -126,10 +126,6 @@ class Depth(Protocol):
         """Requests to keep in flight now (0: one page at a time, asked when reached)."""
         ...
 
-    def queued(self) -> bool:
-        """Whether answers come :data:`QUEUED` times slower than the fastest seen."""
-        return self._rtt is not None and self._rtt > QUEUED * self._fastest
-
     def observe(self, event: Event) -> Change | None:
         """What the pager saw; the change it makes to the depth, if any."""
         ...
@@ -147,10 +143,6 @@ class FixedDepth:
 
     def depth(self) -> int:
         return self.n
-
-    def queued(self) -> bool:
-        """Whether answers come :data:`QUEUED` times slower than the fastest seen."""
-        return self._rtt is not None and self._rtt > QUEUED * self._fastest
 
     def observe(self, event: Event) -> Change | None:
         return None
