@@ -77,6 +77,17 @@ async def test_a_cycle_longer_than_the_window_is_bounded_by_max_pages() -> None:
     assert sorted(server.pages) == list(range(1, 31))
 
 
+async def test_max_pages_holds_when_its_last_page_only_repeats() -> None:
+    """The same 20-page cycle within a deep prefetch's window: pages 21-30 only repeat and
+    are skipped as drift catching up; the listing still ends at page 30 (it went on to
+    page 43 when the last page allowed was skipped)."""
+    async with _serving(lambda n: (n - 1) % 20 + 1) as server, server.client() as client:
+        ids, error = await _listing(client, size=100, prefetch=32, max_pages=30)
+    assert len(ids) == len(set(ids)) == 2000
+    assert max(server.pages) <= 30, sorted(server.pages)
+    assert error is None or "already yielded" in str(error)
+
+
 async def test_has_more_forever_past_an_exact_total() -> None:
     """The server cycles with a long period but says the total is 300: page 5 is refused."""
     pick = lambda n: (n - 1) % 25 + 1  # noqa: E731

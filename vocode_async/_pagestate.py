@@ -410,6 +410,8 @@ class PageState(Generic[A]):
         self._learn(copies, edge, total - len(fresh))
         if edge.has_more and not fresh:
             self._stall(number, copies, before, total)  # raises unless drift explains it
+            if self._last_allowed is not None and number >= self._last_allowed:
+                self._more = False  # max_pages holds for a page skipped too
             return Skip(number, "only duplicates, reaching further: drift")
         self._stalls = self._reach = 0
         dropped, stop = total - len(fresh), None if edge.has_more else "end"
