@@ -448,3 +448,21 @@ def test_a_call_from_the_clients_own_loop_is_refused(fake_vocode_sync: FakeVocod
         with pytest.raises(WrongEventLoopError, match="own event loop"):
             client._bridge.run(inside)
         assert client.usage.get().monthly_usage_minutes > 0
+
+
+def test_the_blocking_constructor_takes_every_keyword_of_the_async_one() -> None:
+    """``Vocode``'s signature is written out (for editors); it must not drift from
+    ``AsyncVocode``'s: the same keywords, kinds and defaults, ``session=`` aside (a borrowed
+    aiohttp session belongs to the caller's loop, not the client's thread)."""
+    import inspect
+
+    from vocode_async import AsyncVocode, Vocode
+
+    def shape(cls: type) -> dict[str, tuple[object, object]]:
+        params = inspect.signature(cls.__init__).parameters.values()
+        return {p.name: (p.kind, p.default) for p in params if p.name != "self"}
+
+    theirs, ours = shape(AsyncVocode), shape(Vocode)
+    assert "session" in theirs and len(ours) > 10
+    theirs.pop("session")
+    assert ours == theirs
