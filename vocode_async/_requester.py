@@ -134,7 +134,10 @@ def encode_body(data: Any) -> Payload:
     try:
         return Payload(orjson.dumps(data))
     except orjson.JSONEncodeError as exc:  # a set, a non-str key, an int past 64 bits...
-        raise ValueError(f"body cannot be encoded as JSON: {exc}") from None
+        problem = str(exc)
+    # Raised outside the handler, so with no context: older orjson errors carry a str
+    # __cause__, which breaks traceback rendering (an error reporter's, exceptiongroup's).
+    raise ValueError(f"body cannot be encoded as JSON: {problem}")
 
 
 def _frozen(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
