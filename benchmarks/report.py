@@ -175,6 +175,58 @@ def _sync(r: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _auto(r: dict[str, Any]) -> str:
+    """The default against fixed depths, a row a cell; the targets of issue 20 checked."""
+    fixed = ["1", "4", "8", "16", "32"]
+    rows = [
+        f"{SIZE_NOTE.format(size=r['size'], slow=r['slow_ms_per_item'])}",
+        "",
+        "| delay | consumer | totals | server | calls | auto items/s | auto vs best fixed | "
+        "auto vs 1 | 1 | 4 | 8 | 16 | 32 | auto depth (max) | in flight at the server "
+        "(auto / 32) | refusals per 100 pages (auto / 4 / 32) |",
+        "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in r["cells"]:
+        v = c["variants"]
+        auto = v["auto"]["items_per_s"]
+        if c["cap"] is None:
+            eligible = fixed
+            server = "uncapped"
+        else:
+            eligible = [n for n in fixed if v[n]["refused_max"] == 0]
+            ra = c.get("retry_after")
+            server = f"429 above {c['cap']}" + (f", Retry-After: {ra}" if ra else "")
+        best = max(eligible, key=lambda n: v[n]["items_per_s"])
+        cols = " | ".join(f"{v[n]['items_per_s']:,.0f}" for n in fixed)
+        rows.append(
+            f"| {c['delay_ms']} ms | {c['consumer']} | {c['totals']} | {server} | "
+            f"{c['calls']:,} | {auto:,.0f} | {auto / v[best]['items_per_s']:.2f}x (of {best}) | "
+            f"{auto / v['1']['items_per_s']:.2f}x | {cols} | {v['auto']['depth_max']} | "
+            f"{v['auto']['peak_max']} / {v['32']['peak_max']} | "
+            f"{v['auto']['refused_per_100_pages']:.1f} / {v['4']['refused_per_100_pages']:.1f} / "
+            f"{v['32']['refused_per_100_pages']:.1f} |"
+        )
+    for c in r["cells"]:
+        if "official SDK" in c["variants"]:
+            v = c["variants"]
+            ratio = v["auto"]["items_per_s"] / v["official SDK"]["items_per_s"]
+            rows += [
+                "",
+                f"Official SDK (`vocode-api`, a `list_calls` page loop) at {c['delay_ms']} ms, "
+                f"fast consumer, exact totals: {v['official SDK']['items_per_s']:,.0f} items/s; "
+                f"the default: {v['auto']['items_per_s']:,.0f} items/s = **{ratio:.2f}x**.",
+            ]
+    return "\n".join(rows)
+
+
+SIZE_NOTE = (
+    "{size} calls a page; medians of interleaved runs (items/s); a slow consumer awaits "
+    "{slow:g} ms an item, once a page. Best fixed: the fastest of 1/4/8/16/32 (against the "
+    "capped server, of those never refused). In flight: the most requests the server held at "
+    "once in any run."
+)
+
+
 tables: dict[str, Callable[[Any], str]] = {
     "estimated": _estimated,
     "drift": _drift,
@@ -187,6 +239,7 @@ tables: dict[str, Callable[[Any], str]] = {
     "import": _simple("median_ms", "ms"),
     "fake": _simple("pages_per_s", "100-item pages/s served"),
     "sync": _sync,
+    "auto": _auto,
 }
 
 

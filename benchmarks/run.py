@@ -5,13 +5,14 @@
     python -m benchmarks.run listing --quick     # fewer calls and runs, for a smoke test
     python -m benchmarks.run service loop-lag    # the SDK in a web worker, vs raw aiohttp
 
-Scenarios: prefetch (issue 2's), listing (vs the official SDK and raw aiohttp), estimated
-and drift (issue 15: fan-out on estimated totals, exact listing under drift), cpu (0 ms:
-prefetch=1 vs raw aiohttp), decode, memory, overhead, import, fake, sync (issue 21: the
-blocking client against the async one, and 32 threads against the official sync client);
-and the worker scenarios (one module each, with its own table: see WORKER): service,
-loop-lag. The official SDK is `vocode-api` from PyPI; `nox -s bench` installs it (it is
-never a dependency of vocode_async).
+Scenarios: auto (issue 20: prefetch="auto", the default, against fixed depths 1-32 over page
+delays, consumers, totals and a server capped at 4 requests), prefetch (issue 2's), listing
+(vs the official SDK and raw aiohttp), estimated and drift (issue 15: fan-out on estimated
+totals, exact listing under drift), cpu (0 ms: prefetch=1 vs raw aiohttp), decode, memory,
+overhead, import, fake, sync (issue 21: the blocking client against the async one, and 32
+threads against the official sync client); and the worker scenarios (one module each, with
+its own table: see WORKER): service, loop-lag. The official SDK is `vocode-api` from PyPI;
+`nox -s bench` installs it (it is never a dependency of vocode_async).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if __package__ in (None, ""):
     __package__ = "benchmarks"
 
 from benchmarks import (
+    autodepth,
     decode,
     drift,
     fake_server,
@@ -56,6 +58,7 @@ SCENARIOS = (
     "import",
     "fake",
     "sync",
+    "auto",
 )
 
 
@@ -143,6 +146,8 @@ def run_scenario(name: str, quick: bool) -> Any:
         )
     if name == "overhead":
         return overhead.measure(n=500 if quick else 5000, runs=runs)
+    if name == "auto":
+        return autodepth.measure(runs=runs - 2, quick=quick)
     if name == "fake":
         return fake_server.measure(calls=5_000 if quick else 20_000, runs=runs)
     if name == "sync":

@@ -618,3 +618,21 @@ async def test_a_resume_after_more_than_a_page_of_new_calls_writes_each_call_onc
     assert code == 0, err
     ids = [orjson.loads(line)["id"] for line in out.read_bytes().splitlines()]
     assert ids == [i["id"] for i in ITEMS]  # each once, in order (the new ones came before)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("auto", 0), ("AUTO", 0), ("3", 0), ("33", 2), ("deep", 2), ("-1", 2), ("2.5", 2)],
+)
+def test_prefetch_is_auto_or_a_whole_number(
+    server: FakeVocodeServer, tmp_path: Path, value: str, code: int
+) -> None:
+    out = tmp_path / "calls.jsonl"
+    done = export(server.url, out, "--prefetch", value)
+    assert done.returncode == code, done.stderr
+    assert "Traceback" not in done.stderr
+    if code:
+        assert "--prefetch" in done.stderr and value in done.stderr, done.stderr
+        assert not out.exists()
+    else:
+        assert len(out.read_bytes().splitlines()) == CALLS

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 
-from vocode_async import AsyncVocode, ClientClosedError, InternalServerError, PaginationError
+from vocode_async import (
+    AsyncPager,
+    AsyncVocode,
+    ClientClosedError,
+    InternalServerError,
+    PaginationError,
+)
 from vocode_async.testing import FakeVocodeServer, FaultKind
 
 from .conftest import acquired
@@ -17,9 +24,14 @@ def expected_ids(server: FakeVocodeServer) -> list[str]:
     return [c["id"] for c in server.store.sorted_calls(None, False)]
 
 
-@pytest.mark.parametrize("prefetch", [0, 1, 4])
+def deepest(prefetch: int | str, pager: AsyncPager[Any]) -> int:
+    """The N of "at most N requests in flight": fixed, or the deepest "auto" went."""
+    return prefetch if isinstance(prefetch, int) else pager.stats.depth_max
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 4, "auto"])
 async def test_lists_every_call_in_order(
-    server: FakeVocodeServer, client: AsyncVocode, prefetch: int
+    server: FakeVocodeServer, client: AsyncVocode, prefetch: int | str
 ) -> None:
     ids = [call.id async for call in client.calls.list(size=100, prefetch=prefetch)]
     assert len(ids) == 2500
@@ -73,59 +85,72 @@ def test_prefetch_overlaps_a_blocking_consumer() -> None:
     assert arrivals[3] < handed[2] + 0.1, (arrivals, handed)
 
 
+@pytest.mark.parametrize("prefetch", [4, "auto"])
 async def test_error_on_page_three_after_pages_one_and_two(
-    server: FakeVocodeServer, client: AsyncVocode
+    server: FakeVocodeServer, client: AsyncVocode, prefetch: Any
 ) -> None:
     server.faults.add(path="/v1/calls/list", query={"page": "3"}, status=500, times=None)
     got: list[str] = []
     with pytest.raises(InternalServerError) as info:
-        async for call in client.calls.list(size=100, prefetch=4):
+        async for call in client.calls.list(size=100, prefetch=prefetch):
             got.append(call.id)
     assert got == expected_ids(server)[:200]
     assert info.value.status == 500
     assert acquired(client) == 0
 
 
-async def test_resume_page_after_failure(server: FakeVocodeServer, client: AsyncVocode) -> None:
+@pytest.mark.parametrize("prefetch", [1, "auto"])
+async def test_resume_page_after_failure(
+    server: FakeVocodeServer, client: AsyncVocode, prefetch: Any
+) -> None:
     server.faults.add(path="/v1/calls/list", query={"page": "3"}, status=500, times=3)
-    pager = client.calls.list(size=100)
+    pager = client.calls.list(size=100, prefetch=prefetch)
     got = []
     with pytest.raises(InternalServerError):
         async for call in pager:
             got.append(call.id)
     assert pager.resume_page == 3
-    async for call in client.calls.list(size=100, start_page=pager.resume_page):
+    async for call in client.calls.list(size=100, start_page=pager.resume_page, prefetch=prefetch):
         got.append(call.id)
     assert got == expected_ids(server)
 
 
-async def test_break_leaves_nothing_behind(server: FakeVocodeServer, client: AsyncVocode) -> None:
+@pytest.mark.parametrize("prefetch", [4, "auto"])
+async def test_break_leaves_nothing_behind(
+    server: FakeVocodeServer, client: AsyncVocode, prefetch: Any
+) -> None:
     server.latency = 0.05
-    async for call in client.calls.list(size=10, prefetch=4):
+    async for call in client.calls.list(size=10, prefetch=prefetch):
         assert call.id
         break
     await asyncio.sleep(0.01)
     assert acquired(client) == 0
 
 
-async def test_aclose_cancels_prefetch(server: FakeVocodeServer, client: AsyncVocode) -> None:
+@pytest.mark.parametrize("prefetch", [4, "auto"])
+async def test_aclose_cancels_prefetch(
+    server: FakeVocodeServer, client: AsyncVocode, prefetch: Any
+) -> None:
     server.latency = 0.2
-    async with client.calls.list(size=10, prefetch=4) as pager:
+    async with client.calls.list(size=10, prefetch=prefetch) as pager:
         await pager.__anext__()
     assert acquired(client) == 0
     await asyncio.sleep(0.05)  # bytes already on the wire may still arrive
     before = len(server.log)
-    assert before <= 1 + 4
+    assert before <= 1 + deepest(prefetch, pager)
     await asyncio.sleep(0.3)
     assert len(server.log) == before  # nothing new was requested after aclose
 
 
-async def test_cancelling_the_consumer(server: FakeVocodeServer, client: AsyncVocode) -> None:
+@pytest.mark.parametrize("prefetch", [2, "auto"])
+async def test_cancelling_the_consumer(
+    server: FakeVocodeServer, client: AsyncVocode, prefetch: Any
+) -> None:
     server.latency = 0.2
     started = asyncio.Event()
 
     async def consume() -> None:
-        async for _ in client.calls.list(size=10, prefetch=2):
+        async for _ in client.calls.list(size=10, prefetch=prefetch):
             started.set()
 
     task = asyncio.create_task(consume())
@@ -136,10 +161,11 @@ async def test_cancelling_the_consumer(server: FakeVocodeServer, client: AsyncVo
     assert acquired(client) == 0
 
 
-async def test_closing_the_client_mid_listing(server: FakeVocodeServer) -> None:
+@pytest.mark.parametrize("prefetch", [2, "auto"])
+async def test_closing_the_client_mid_listing(server: FakeVocodeServer, prefetch: Any) -> None:
     server.latency = 0.2
     client = server.client()
-    pager = client.calls.list(size=10, prefetch=2)
+    pager = client.calls.list(size=10, prefetch=prefetch)
     first = await pager.__anext__()
     assert first.id
     for _ in range(9):
@@ -164,19 +190,21 @@ async def test_drift_insert_is_deduplicated(server: FakeVocodeServer, client: As
     assert pager.stats.dropped == 1
 
 
+@pytest.mark.parametrize("prefetch", [1, "auto"])
 async def test_empty_page_with_has_more_stops(
-    server: FakeVocodeServer, client: AsyncVocode
+    server: FakeVocodeServer, client: AsyncVocode, prefetch: Any
 ) -> None:
     server.faults.add(
         path="/v1/calls/list", query={"page": "2"}, kind=FaultKind.EMPTY_PAGE, times=None
     )
     got = []
+    pager = client.calls.list(size=100, prefetch=prefetch)
     with pytest.raises(PaginationError) as info:
-        async for call in client.calls.list(size=100, prefetch=1):
+        async for call in pager:
             got.append(call)
     assert info.value.page == 2
     assert len(got) == 100
-    assert sum(1 for r in server.log if r.path == "/v1/calls/list") <= 3
+    assert sum(1 for r in server.log if r.path == "/v1/calls/list") <= 2 + deepest(prefetch, pager)
 
 
 async def test_repeated_page_stops(server: FakeVocodeServer, client: AsyncVocode) -> None:

@@ -14,10 +14,10 @@ from .pageserver import DriftServer, PageServer, page_body
 
 
 @pytest.mark.parametrize("estimated", [False, True], ids=["exact", "estimated"])
-@pytest.mark.parametrize("prefetch", [1, 2, 4, 8])
-async def test_drift_loses_nothing_and_repeats_nothing(prefetch: int, estimated: bool) -> None:
+@pytest.mark.parametrize("prefetch", [1, 2, 4, 8, "auto"])
+async def test_drift_loses_nothing_and_repeats_nothing(prefetch: Any, estimated: bool) -> None:
     """3 inserts at the head per request, answers out of order, every 7th request a 503."""
-    server = DriftServer(1500, estimated=estimated, seed=prefetch)
+    server = DriftServer(1500, estimated=estimated, seed=prefetch if prefetch != "auto" else 20)
     async with server, server.client() as client:
         pager = client.calls.list(size=50, prefetch=prefetch)
         ids = [call.id async for call in pager]
@@ -32,8 +32,8 @@ async def test_drift_loses_nothing_and_repeats_nothing(prefetch: int, estimated:
     assert server.requests > len(server.before) // 50 + 1  # and so did the 503s
 
 
-@pytest.mark.parametrize("prefetch", [0, 1, 4, 8])
-async def test_no_drift_no_extra_request(prefetch: int) -> None:
+@pytest.mark.parametrize("prefetch", [0, 1, 4, 8, "auto"])
+async def test_no_drift_no_extra_request(prefetch: Any) -> None:
     server = DriftServer(1000, inserts=0, fail_every=0, seed=1)
     async with server, server.client() as client:
         pager = client.calls.list(size=50, prefetch=prefetch)
@@ -59,8 +59,8 @@ def _estimated(calls: int, factor: int, *, hang_past_end: PageServer | None = No
     return answer, [i["id"] for i in items]
 
 
-@pytest.mark.parametrize("prefetch", [1, 2, 4, 8])
-async def test_over_estimate_costs_at_most_prefetch_requests(prefetch: int) -> None:
+@pytest.mark.parametrize("prefetch", [1, 2, 4, 8, "auto"])
+async def test_over_estimate_costs_at_most_prefetch_requests(prefetch: Any) -> None:
     """The estimate says 10x the calls there are: at most N requests past the end."""
     server = PageServer(None)  # type: ignore[arg-type]
     server.answer, expected = _estimated(1000, 10)
@@ -69,7 +69,8 @@ async def test_over_estimate_costs_at_most_prefetch_requests(prefetch: int) -> N
         ids = [call.id async for call in pager]
     print(f"\nprefetch={prefetch}: pages asked {sorted(server.pages)}; {pager.stats}")
     assert ids == expected
-    assert len(server.pages) <= 20 + prefetch
+    depth = prefetch if prefetch != "auto" else pager.stats.depth_max  # the deepest it went
+    assert len(server.pages) <= 20 + depth
     assert len(set(server.pages)) == len(server.pages)
 
 
@@ -155,13 +156,14 @@ async def test_an_early_end_overtaken_by_drift_goes_on() -> None:
     assert server.pages.count(4) == 2  # cancelled at the early end, then asked again
 
 
-async def test_a_deletion_is_counted(server: FakeVocodeServer) -> None:
+@pytest.mark.parametrize("prefetch", [1, "auto"])
+async def test_a_deletion_is_counted(server: FakeVocodeServer, prefetch: Any) -> None:
     """The newest call (yielded on page 1) is deleted before page 2: every later call moves
     up one, so one call that still exists is skipped (documented: no page-number listing can
     see it). The exact total shrank between pages answered in order: counted."""
     server.faults.add(path="/v1/calls/list", query={"page": "2"}, kind=FaultKind.DRIFT_DELETE)
     async with server.client() as client:
-        pager = client.calls.list(size=100, prefetch=1)
+        pager = client.calls.list(size=100, prefetch=prefetch)
         ids = [call.id async for call in pager]
     still_there = {c["id"] for c in server.store.calls}
     assert len(ids) == len(set(ids)) == 2499

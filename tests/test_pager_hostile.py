@@ -10,7 +10,7 @@ import orjson
 import pytest
 from aiohttp import web
 
-from vocode_async import AsyncVocode, PaginationError
+from vocode_async import AsyncPager, AsyncVocode, PaginationError
 from vocode_async.testing._data import Store
 
 from .pageserver import PageServer, page_body
@@ -20,9 +20,13 @@ GUARD = 20_000  # a listing that loops is cut here, so the old code fails instea
 
 
 async def _listing(client: AsyncVocode, **kwargs: Any) -> tuple[list[str], Exception | None]:
+    return await _drain(client.calls.list(**kwargs))
+
+
+async def _drain(pager: AsyncPager[Any]) -> tuple[list[str], Exception | None]:
     ids: list[str] = []
     try:
-        async for call in client.calls.list(**kwargs):
+        async for call in pager:
             ids.append(call.id)
             if len(ids) >= GUARD:
                 break
@@ -43,46 +47,54 @@ def _serving(pick: Any, *, estimated: bool = True, total: int = 10**6) -> PageSe
 
 
 @pytest.mark.parametrize("estimated", [False, True], ids=["exact", "estimated"])
-@pytest.mark.parametrize("prefetch", [0, 1, 4])
-async def test_pages_that_cycle_a_b_a_b(prefetch: int, estimated: bool) -> None:
+@pytest.mark.parametrize("prefetch", [0, 1, 4, "auto"])
+async def test_pages_that_cycle_a_b_a_b(prefetch: Any, estimated: bool) -> None:
     """Page 3 answered after page 2 with an exact total that did not grow cannot be drift:
     stop there. Otherwise (an estimate, or pages in flight together) pages 3 and 4 could be
     calls inserted meanwhile: stop once they no longer reach further into what was listed
-    (page 5), plus STALLS pages."""
+    (page 5), plus STALLS pages. "auto" asks page 2 alone (it starts at 1), so page 3 is
+    answered after page 2."""
     serving = _serving(lambda n: 2 - n % 2, estimated=estimated)
     async with serving as server, server.client() as client:
-        ids, error = await _listing(client, size=50, prefetch=prefetch)
-    last = 3 if not estimated and prefetch <= 1 else 7
+        pager = client.calls.list(size=50, prefetch=prefetch)
+        ids, error = await _drain(pager)
+    first = 1 if prefetch == "auto" else prefetch  # the depth page 2 was asked at
+    last = 3 if not estimated and first <= 1 else 7
     assert isinstance(error, PaginationError) and error.page == last
     assert "only items already yielded" in str(error)
     assert ids == [i["id"] for i in ITEMS[:100]]
-    assert len(server.pages) <= last + prefetch
+    assert len(server.pages) <= last + (prefetch if prefetch != "auto" else pager.stats.depth_max)
 
 
-async def test_page_three_answers_page_one() -> None:
+@pytest.mark.parametrize("prefetch", [1, "auto"])
+async def test_page_three_answers_page_one(prefetch: Any) -> None:
     serving = _serving(lambda n: 1 if n == 3 else n, estimated=False)
     async with serving as server, server.client() as client:
-        ids, error = await _listing(client, size=50, prefetch=1)
+        ids, error = await _listing(client, size=50, prefetch=prefetch)
     assert isinstance(error, PaginationError) and "already yielded" in str(error)
     assert error.page == 3 and len(ids) == len(set(ids)) == 100
 
 
-async def test_a_cycle_longer_than_the_window_is_bounded_by_max_pages() -> None:
+@pytest.mark.parametrize("prefetch", [2, "auto"])
+async def test_a_cycle_longer_than_the_window_is_bounded_by_max_pages(prefetch: Any) -> None:
     """20 distinct pages, then again from the first, has_more forever, an estimated total:
-    past the window, which is documented as not caught. max_pages ends it."""
+    past the window, which is documented as not caught. max_pages ends it. (The window
+    grows with the deepest prefetch: "auto" is bounded at 2 here, to keep it 8 pages.)"""
     async with _serving(lambda n: (n - 1) % 20 + 1) as server, server.client() as client:
-        pager = client.calls.list(size=100, prefetch=2, max_pages=30)
+        pager = client.calls.list(size=100, prefetch=prefetch, max_prefetch=2, max_pages=30)
         ids = [call.id async for call in pager]
     assert len(ids) == 3000 and len(set(ids)) == 2000  # the repeats the docs warn about
     assert sorted(server.pages) == list(range(1, 31))
 
 
-async def test_max_pages_holds_when_its_last_page_only_repeats() -> None:
+@pytest.mark.parametrize("prefetch", [32, "auto"])
+async def test_max_pages_holds_when_its_last_page_only_repeats(prefetch: Any) -> None:
     """The same 20-page cycle within a deep prefetch's window: pages 21-30 only repeat and
     are skipped as drift catching up; the listing still ends at page 30 (it went on to
     page 43 when the last page allowed was skipped)."""
     async with _serving(lambda n: (n - 1) % 20 + 1) as server, server.client() as client:
-        ids, error = await _listing(client, size=100, prefetch=32, max_pages=30)
+        pager = client.calls.list(size=100, prefetch=prefetch, max_pages=30)
+        ids, error = await _drain(pager)
     assert len(ids) == len(set(ids)) == 2000
     assert max(server.pages) <= 30, sorted(server.pages)
     assert error is None or "already yielded" in str(error)
@@ -97,8 +109,8 @@ async def test_has_more_forever_past_an_exact_total() -> None:
     assert error.page == 5 and len(ids) == 400
 
 
-@pytest.mark.parametrize("prefetch", [0, 1, 4])
-async def test_max_items_and_max_pages_bound_an_endless_listing(prefetch: int) -> None:
+@pytest.mark.parametrize("prefetch", [0, 1, 4, "auto"])
+async def test_max_items_and_max_pages_bound_an_endless_listing(prefetch: Any) -> None:
     async with _serving(lambda n: n) as server, server.client() as client:
         ids = [c.id async for c in client.calls.list(size=100, prefetch=prefetch, max_items=250)]
         assert ids == [i["id"] for i in ITEMS[:250]]
@@ -120,20 +132,21 @@ async def test_max_items_and_max_pages_bound_an_endless_listing(prefetch: int) -
     ],
     ids=["wrong-page", "negative-total", "negative-size", "oversize"],
 )
-async def test_echoes_that_contradict_the_request(tamper: Any, message: str) -> None:
+@pytest.mark.parametrize("prefetch", [2, "auto"])
+async def test_echoes_that_contradict_the_request(tamper: Any, message: str, prefetch: Any) -> None:
     async def answer(page: int, size: int) -> dict[str, Any]:
         window = ITEMS[(page - 1) * size : page * size]
         body = page_body(window, page, size, has_more=True, total=3000)
         return tamper(body) if page == 2 else body  # type: ignore[no-any-return]
 
     async with PageServer(answer) as server, server.client() as client:
-        ids, error = await _listing(client, size=50, prefetch=2)
+        ids, error = await _listing(client, size=50, prefetch=prefetch)
     assert isinstance(error, PaginationError) and message in str(error), error
     assert error.page == 2 and len(ids) == 50
 
 
-@pytest.mark.parametrize("prefetch", [0, 1])
-async def test_an_oversize_garbage_page_fails_before_decoding(prefetch: int) -> None:
+@pytest.mark.parametrize("prefetch", [0, 1, "auto"])
+async def test_an_oversize_garbage_page_fails_before_decoding(prefetch: Any) -> None:
     """100,000 invalid items on a page of 100 asked: refused on its length, not decoded."""
     garbage = orjson.dumps(page_body([{}] * 100_000, 2, 100, has_more=True, total=10**5))
 
@@ -170,23 +183,24 @@ async def test_bounds_are_validated(kwargs: dict[str, Any], name: str) -> None:
     assert server.pages == []
 
 
-async def test_an_id_twice_within_a_page_is_yielded_once() -> None:
+@pytest.mark.parametrize("prefetch", [1, "auto"])
+async def test_an_id_twice_within_a_page_is_yielded_once(prefetch: Any) -> None:
     async def answer(page: int, size: int) -> dict[str, Any]:
         window = ITEMS[(page - 1) * 5 : page * 5]
         items = [window[0], *window, window[2]]  # 7 items, 5 ids, on a page of 10
         return page_body(items, page, size, has_more=page < 3, total=15)
 
     async with PageServer(answer) as server, server.client() as client:
-        pager = client.calls.list(size=10, prefetch=1)
+        pager = client.calls.list(size=10, prefetch=prefetch)
         ids = [call.id async for call in pager]
     assert ids == [i["id"] for i in ITEMS[:15]]
     assert pager.stats.dropped == 6
 
 
 @pytest.mark.parametrize("estimated", [False, True], ids=["exact", "estimated"])
-@pytest.mark.parametrize("prefetch", [0, 1, 4, 8])
+@pytest.mark.parametrize("prefetch", [0, 1, 4, 8, "auto"])
 async def test_a_short_cycle_with_one_new_id_a_page_never_repeats_an_id(
-    prefetch: int, estimated: bool
+    prefetch: Any, estimated: bool
 ) -> None:
     """Found by an outside review: page n repeats all but one id of page (n-1)%3+1 and adds
     one new id. Ids kept coming back must stay in the window, not fall out and be new again."""

@@ -1,28 +1,110 @@
 """How many page requests a listing keeps in flight: the object the pager asks.
 
 The pager asks :meth:`Depth.depth` each time it tops up its requests, and tells the object
-what it saw (:meth:`Depth.observe`). :class:`FixedDepth` is ``prefetch=N``: it asks N
-whatever happens. A controller that grows the depth while the consumer waits and shrinks
-it on 429/503/timeouts (issue 20) is another :class:`Depth`; ``limit`` bounds it, and sizes
-the window of ids the pager keeps. Drift halves the depth on top of what this object says
-(see :class:`._pagestate.PageState`).
+what it saw (:meth:`Depth.observe`): a page landing (:class:`Landed`), the consumer reaching
+a page (:class:`Waited`), a request of the listing refused or slowed (:class:`Strained`).
+An object that changes its depth says so (:class:`Change`, with a reason). ``limit`` bounds
+the depth and sizes the window of ids the pager keeps, so it is fixed up front. Drift halves
+the depth on top of what this object says (see :class:`._pagestate.PageState`).
+
+:class:`FixedDepth` is ``prefetch=N``. :class:`AutoDepth` is ``prefetch="auto"``, the
+default: events in, depth out, and a clock passed in, so every rule is a table test.
 """
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 import attrs
 
-__all__ = ["Depth", "FixedDepth", "Waited"]
+from ._types import DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PREFETCH, DEFAULT_PREFETCH, Prefetch
+
+__all__ = [
+    "DEFAULT_MAX_BUFFERED_BYTES",
+    "DEFAULT_MAX_PREFETCH",
+    "DEFAULT_PREFETCH",
+    "AutoDepth",
+    "Change",
+    "Depth",
+    "Event",
+    "FixedDepth",
+    "Landed",
+    "Prefetch",
+    "Strained",
+    "Waited",
+    "make_depth",
+]
+
+
+WAIT_FLOOR = 0.001
+"""A wait shorter than this (seconds) is noise, never a reason to go deeper."""
+WAIT_RATIO = 0.25
+"""A wait counts when it is at least this share of the consumer's time on a page."""
+SLOW_START = 7
+"""Until a request is refused, each page waited for adds this many (x8 a round trip)."""
+PROBE = 64
+"""Pages without a refusal before trying again the depth that was refused."""
+PROBE_MAX = 1024
+"""The most pages between two such tries (it doubles each time a try is refused)."""
+PROBE_COST = 20
+"""And not before this many times what the refusal cost (its wait, or a round trip): a try
+refused again then costs at most 1/20 of the time between tries (doubled on each refusal)."""
+RTT = 0.1
+"""The round trip assumed before any page landed (seconds)."""
+QUEUED = 2.0
+"""Requests answered this many times slower than the fastest one seen are queueing (at the
+server, or in a busy client): more in flight would only queue more, so it stops growing."""
 
 
 @attrs.frozen
 class Waited:
-    """The consumer reached page ``page`` and waited ``seconds`` for its answer."""
+    """The consumer reached page ``page`` and waited ``seconds`` for its answer.
+
+    ``busy``: the seconds it spent on the page before (decoding it included; None on the
+    first page). ``capped``: the requests in flight were as many as the depth allowed while
+    the listing expected more pages (so a deeper listing would have asked more).
+    """
 
     page: int
     seconds: float
+    busy: float | None = None
+    capped: bool = False
+
+
+@attrs.frozen
+class Landed:
+    """The answer to page ``page`` landed ``seconds`` after it was asked (retries included);
+    its body is ``size`` bytes."""
+
+    page: int
+    seconds: float
+    size: int = 0
+
+
+@attrs.frozen
+class Strained:
+    """A request of the listing (page ``page``) was answered ``reason`` (``"429"``,
+    ``"503"``, ``"timeout"``) or held back by the client's shared Retry-After
+    (``"cooldown"``); the client waits ``wait`` seconds before trying again."""
+
+    page: int
+    reason: str
+    wait: float = 0.0
+
+
+Event = Waited | Landed | Strained
+
+
+@attrs.frozen
+class Change:
+    """The depth went from ``old`` to ``new``, because ``reason``."""
+
+    old: int
+    new: int
+    reason: str
 
 
 class Depth(Protocol):
@@ -37,8 +119,8 @@ class Depth(Protocol):
         """Requests to keep in flight now (0: one page at a time, asked when reached)."""
         ...
 
-    def observe(self, event: Waited) -> None:
-        """What the pager saw; a fixed depth ignores it."""
+    def observe(self, event: Event) -> Change | None:
+        """What the pager saw; the change it makes to the depth, if any."""
         ...
 
 
@@ -55,5 +137,179 @@ class FixedDepth:
     def depth(self) -> int:
         return self.n
 
-    def observe(self, event: Waited) -> None:
-        pass
+    def observe(self, event: Event) -> Change | None:
+        return None
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+@attrs.define
+class AutoDepth:
+    """``prefetch="auto"``: as deep as the consumer's waiting shows it needs, no deeper.
+
+    - It starts at 1 and grows by :data:`SLOW_START` for each page the consumer waited for
+      (at least :data:`WAIT_FLOOR`, and :data:`WAIT_RATIO` of its own time on a page) while
+      the depth was what held the requests back: the requests are the bottleneck and more
+      pages remain. Like TCP's slow start, it multiplies every round trip (by 8), so a long
+      round trip is hidden within a few pages; overshooting a server's limit costs at most
+      that many refusals, once.
+    - Pages ready before the consumer asks: it holds. Answers that come :data:`QUEUED`
+      times slower than the fastest one seen (smoothed): it holds too, since the requests
+      queue (at a server that answers one at a time, or in a client busy decoding) and more
+      in flight would not come back sooner.
+    - A 429, a 503, a timeout or the client's shared Retry-After halves it, once per episode
+      (signals within the wait they ask for plus two round trips are one episode), and the
+      depth that was refused is remembered: below it the depth grows by one a round (one
+      page per request in flight); the refused depth itself is tried again only after
+      :data:`PROBE` pages without a refusal and :data:`PROBE_COST` times what the refusal
+      cost (a Retry-After of 1 s: 20 s), twice as long after each try that is refused (a
+      refused try goes back one step, without halving). A try that holds for two rounds
+      forgets the refused depth.
+    - Never above ``max_prefetch``, nor above what ``max_buffered_bytes`` holds: depth + 1
+      answers (the one being consumed) of the largest answer seen so far.
+    """
+
+    max_prefetch: int = DEFAULT_MAX_PREFETCH
+    max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
+    now: int = attrs.field(default=1, init=False)
+    high: int = attrs.field(default=1, init=False)
+    changes: int = attrs.field(default=0, init=False)
+    _page_bytes: int = attrs.field(default=0, init=False)  # the largest answer seen
+    _rtt: float | None = attrs.field(default=None, init=False)  # smoothed request time
+    _fastest: float = attrs.field(default=math.inf, init=False)  # the fastest answer seen
+    _ceiling: int | None = attrs.field(default=None, init=False)  # the depth refused
+    _probe: int = attrs.field(default=PROBE, init=False)  # clean pages before trying it
+    _cost: float = attrs.field(default=PROBE_COST, init=False)  # x the wait, before trying it
+    _try_at: float = attrs.field(default=-math.inf, init=False)  # not before this time
+    _clean: int = attrs.field(default=0, init=False)  # pages reached since the last strain
+    _credit: int = attrs.field(default=0, init=False)  # waited pages since the last +1
+    _tried: int = attrs.field(default=0, init=False)  # the value of _clean when the try began
+    _calm_until: float = attrs.field(default=-math.inf, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_prefetch", "max_buffered_bytes"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        self.now = self.high = 1
+
+    @property
+    def limit(self) -> int:
+        return self.max_prefetch
+
+    def depth(self) -> int:
+        return self.now
+
+    def room(self) -> int:
+        """The deepest the budget allows (``max_prefetch`` until a page landed)."""
+        if not self._page_bytes:
+            return self.max_prefetch
+        return max(0, min(self.max_prefetch, self.max_buffered_bytes // self._page_bytes - 1))
+
+    def queued(self) -> bool:
+        """Whether answers come :data:`QUEUED` times slower than the fastest seen."""
+        return self._rtt is not None and self._rtt > QUEUED * self._fastest
+
+    def observe(self, event: Event) -> Change | None:
+        if isinstance(event, Waited):
+            return self._waited(event)
+        if isinstance(event, Landed):
+            return self._landed(event)
+        return self._strained(event)
+
+    # -- rules ----------------------------------------------------------------------
+
+    def _landed(self, event: Landed) -> Change | None:
+        rtt, seconds = self._rtt, event.seconds
+        self._rtt = seconds if rtt is None else 0.75 * rtt + 0.25 * seconds
+        self._fastest = min(self._fastest, seconds)
+        if event.size > self._page_bytes:
+            self._page_bytes = event.size
+            room = self.room()
+            if self.now > room:
+                return self._set(
+                    room,
+                    f"answers of up to {event.size:,} bytes: max_buffered_bytes="
+                    f"{self.max_buffered_bytes:,} holds {room + 1}",
+                )
+        return None
+
+    def _waited(self, event: Waited) -> Change | None:
+        self._clean += 1
+        ceiling = self._ceiling
+        if ceiling is not None and self.now >= ceiling:  # trying the depth refused
+            if self._clean - self._tried < 2 * self.now:
+                return None
+            self._ceiling, self._probe, self._cost = None, PROBE, PROBE_COST  # the try held
+        busy = event.busy
+        if busy is None or not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
+            return None  # nothing to gain from going deeper: hold
+        room = self.room()
+        target = self.now + 1
+        if target > room or self.queued():
+            return None
+        why = f"waited {_ms(event.seconds)} for page {event.page} (busy {_ms(busy)} a page)"
+        ceiling = self._ceiling
+        if ceiling is None:
+            return self._set(min(self.now + SLOW_START, room), why)
+        if target < ceiling:
+            self._credit += 1
+            if self._credit < self.now:
+                return None
+            self._credit = 0
+            return self._set(target, f"{why}; +1 a round below {ceiling}, the depth refused")
+        if self._clean < self._probe or self.clock() < self._try_at:
+            return None
+        self._tried = self._clean
+        return self._set(target, f"{why}; trying {target} after {self._clean} pages unrefused")
+
+    def _strained(self, event: Strained) -> Change | None:
+        at = self.clock()
+        if at < self._calm_until:
+            return None  # the same episode: one decrease for it
+        rtt = RTT if self._rtt is None else self._rtt
+        self._calm_until = at + event.wait + 2 * rtt
+        self._clean = self._credit = 0
+        why = f"{event.reason} on page {event.page}"
+        cost = max(event.wait, rtt)  # what this refusal costs the listing
+        ceiling = self._ceiling
+        if ceiling is not None and self.now >= ceiling:  # a try of the refused depth
+            self._probe = min(2 * self._probe, PROBE_MAX)
+            self._cost = min(2 * self._cost, 16 * PROBE_COST)
+            self._try_at = at + self._cost * cost
+            return self._set(max(1, ceiling - 1), f"{why}: back below {ceiling}")
+        self._try_at = at + self._cost * cost
+        self._ceiling = max(2, self.now)  # at 1, going to 2 is the try
+        return self._set(max(1, self.now // 2), f"{why}: halved")
+
+    def _set(self, new: int, reason: str) -> Change | None:
+        old = self.now
+        if new == old:
+            return None
+        self.now = new
+        self.high = max(self.high, new)
+        self.changes += 1
+        return Change(old, new, reason)
+
+
+def make_depth(
+    prefetch: Prefetch,
+    *,
+    max_prefetch: int = DEFAULT_MAX_PREFETCH,
+    max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
+    clock: Callable[[], float] = time.monotonic,
+) -> Depth:
+    """The depth a listing's keywords ask for; a bad value is a ValueError naming it.
+
+    ``max_prefetch`` and ``max_buffered_bytes`` bound ``"auto"``; a fixed ``prefetch`` is
+    taken as it is.
+    """
+    auto = AutoDepth(max_prefetch, max_buffered_bytes, clock)  # validates both bounds
+    if prefetch == "auto":
+        return auto
+    if type(prefetch) is not int or prefetch < 0:
+        raise ValueError(f'prefetch must be "auto" or an integer >= 0, got {prefetch!r}')
+    return FixedDepth(prefetch)

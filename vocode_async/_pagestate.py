@@ -85,7 +85,10 @@ class PagerStats:
     page, ``refetched`` pages fetched again because such a shift could have hidden a call,
     ``cancelled`` requests for pages past the end, ``shrunk`` calls an exact total lost
     between two pages answered in order (deletions: each may have hidden a call),
-    ``throttled`` times the prefetch was halved because drift outran the pages in flight.
+    ``throttled`` times the prefetch was halved because drift outran the pages in flight;
+    ``depth`` the requests the listing keeps in flight now (as its ``prefetch`` decides:
+    fixed, or what ``"auto"`` chose), ``depth_max`` the largest it reached,
+    ``depth_changes`` how many times ``"auto"`` changed it.
     """
 
     pages: int = 0
@@ -97,6 +100,9 @@ class PagerStats:
     cancelled: int = 0
     shrunk: int = 0
     throttled: int = 0
+    depth: int = 0
+    depth_max: int = 0
+    depth_changes: int = 0
 
 
 # -- decisions ------------------------------------------------------------------------
@@ -224,6 +230,9 @@ class PageState(Generic[A]):
     ) -> None:
         self.depth = depth
         self.stats = PagerStats()
+        self.capped = False
+        """The last :meth:`fill` stopped at the depth while the listing expected more pages
+        (and drift had not cut the depth lower): a deeper listing would have asked more."""
         self._size = size
         self._max_items = max_items
         self._last_allowed = None if max_pages is None else start_page + max_pages - 1
@@ -327,6 +336,7 @@ class PageState(Generic[A]):
         ahead = self._ahead
         if not self._more:  # speculative pages past the real end
             ahead.clear()
+            self.capped = False
             return Fill(range(0), drop_after=number, past_end=True, reason="end")
         dropped, end = None, self._end
         if end is not None and end <= number:  # an end seen early was overtaken by drift
@@ -343,10 +353,12 @@ class PageState(Generic[A]):
         if self._max_items is not None and self._size is not None:
             needed = math.ceil((self._max_items - self._taken) / self._size)
             bound = min(bound, number + needed - 1)
-        depth, first = min(self.depth.depth(), self._cap), self._next_page
+        wanted = self.depth.depth()
+        depth, first = min(wanted, self._cap), self._next_page
         while len(ahead) < depth and self._next_page <= bound:
             ahead.append(self._next_page)
             self._next_page += 1
+        self.capped = wanted <= self._cap and self._next_page <= bound
         reason = "ahead" if dropped is None else "end overtaken: ask again"
         return Fill(range(first, self._next_page), drop_after=dropped, reason=reason)
 

@@ -7,11 +7,16 @@ argued there). How deep to prefetch is asked of a :class:`._pagedepth.Depth`.
 **Prefetch.** When page k arrives with ``has_more``, the request for page k+1 is scheduled
 and given one turn of the event loop (so it is on the wire) before the first item of page k
 is handed out; ``prefetch=N`` keeps up to N requests in flight, so at most N+1 pages are
-held. Beyond the one page ``has_more`` promises, it fans out as far as ``total`` says pages
-exist, exact or estimated. A page past the real end (``has_more: false``) ends the listing
-normally and cancels every request for a later page at once: an estimate too high costs at
-most N requests. Errors of a later page surface when the consumer reaches it. Breaking out,
-``aclose()``, cancellation or closing the client cancels what is in flight.
+held; ``prefetch="auto"`` (the default) lets an :class:`._pagedepth.AutoDepth` choose N as
+the listing runs, from what the pager tells it: each page's answer time and size, how long
+the consumer waited for each page and how long it spent on the one before, and the 429s,
+503s, timeouts and shared cooldowns the requester reports for the listing's requests (an
+observer passed down with each request). Beyond the one page ``has_more`` promises, it fans
+out as far as ``total`` says pages exist, exact or estimated. A page past the real end
+(``has_more: false``) ends the listing normally and cancels every request for a later page
+at once: an estimate too high costs at most N requests. Errors of a later page surface when
+the consumer reaches it. Breaking out, ``aclose()``, cancellation or closing the client
+cancels what is in flight.
 """
 
 from __future__ import annotations
@@ -35,11 +40,23 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ._errors import ClientClosedError, VocodeError
-from ._pagedepth import Depth, FixedDepth, Waited
+from ._log import log
+from ._pagedepth import (
+    DEFAULT_MAX_BUFFERED_BYTES,
+    DEFAULT_MAX_PREFETCH,
+    DEFAULT_PREFETCH,
+    Depth,
+    Event,
+    Landed,
+    Prefetch,
+    Strained,
+    Waited,
+    make_depth,
+)
 from ._pagestate import Fill, PagerStats, PageState, Refetch, Take
 from .models._base import Page
 
-__all__ = ["AsyncPager", "PagerStats", "RawPage"]
+__all__ = ["AsyncPager", "PagerStats", "RawPage", "Strain"]
 
 T = TypeVar("T")
 CLOSED_MESSAGE = "vocode_async client closed"
@@ -76,6 +93,7 @@ class RawPage(Generic[T]):
     decode_in_slices: Callable[[], Awaitable[Page[T]]] | None = attrs.field(
         default=None, repr=False
     )
+    body_bytes: int = 0  # the answer's length, as received
     _page: Page[T] | None = attrs.field(default=None, init=False, repr=False)
     _failed: VocodeError | None = attrs.field(default=None, init=False, repr=False)
     number: int = attrs.field(default=0, init=False)
@@ -139,7 +157,11 @@ class RawPage(Generic[T]):
             self.data = None
 
 
-Fetch = Callable[[int], Coroutine[Any, Any, RawPage[T]]]
+Strain = Callable[[str, float], None]
+"""Told by the requester of each 429, 503, timeout or cooldown of one request: the reason
+(``"429"``, ``"503"``, ``"timeout"``, ``"cooldown"``) and the seconds it waits before the
+next try."""
+Fetch = Callable[[int, Strain], Coroutine[Any, Any, RawPage[T]]]
 Spawn = Callable[[Coroutine[Any, Any, RawPage[T]]], "asyncio.Task[RawPage[T]]"]
 
 
@@ -149,8 +171,23 @@ class _Flight:
     ``break`` is collected, and so cancels them)."""
 
     state: PageState[RawPage[Any]]
+    depth: Depth
     waiting: int | None = None  # the page the consumer is waiting for
     tasks: dict[int, asyncio.Task[Any]] = attrs.field(factory=dict)
+
+    def observe(self, event: Event) -> None:
+        """Tell the depth; count and log a change it makes."""
+        change = self.depth.observe(event)
+        if change is None:
+            return
+        stats = self.state.stats
+        stats.depth, stats.depth_changes = change.new, stats.depth_changes + 1
+        stats.depth_max = max(stats.depth_max, change.new)
+        log.debug("listing depth %d -> %d: %s", change.old, change.new, change.reason)
+
+    def strain(self, page: int) -> Strain:
+        """The observer passed down with page ``page``'s request."""
+        return lambda reason, wait: self.observe(Strained(page, reason, wait))
 
     def cut(self, after: int) -> None:
         """Page ``after`` is past the end: cancel every request for a later page now."""
@@ -170,6 +207,9 @@ class AsyncPager(Generic[T]):
     Use ``async with`` (or ``await pager.aclose()``) to release in-flight requests at a
     known point; a pager dropped after ``break`` cancels them when it is collected.
     ``max_items`` / ``max_pages`` bound the listing (nothing past them is requested).
+    ``prefetch="auto"`` (the default) chooses how many requests to keep in flight, within
+    ``max_prefetch`` and ``max_buffered_bytes`` (see :class:`._pagedepth.AutoDepth`);
+    ``prefetch=N`` keeps N. ``stats.depth`` / ``depth_max`` / ``depth_changes`` show it.
     """
 
     def __init__(
@@ -177,7 +217,9 @@ class AsyncPager(Generic[T]):
         fetch: Fetch[T],
         *,
         spawn: Spawn[T],
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         size: int | None = None,
         max_items: int | None = None,
@@ -185,8 +227,10 @@ class AsyncPager(Generic[T]):
         key: Callable[[T], Hashable] = operator.attrgetter("id"),
         depth: Depth | None = None,
     ) -> None:
-        if type(prefetch) is not int or prefetch < 0:
-            raise ValueError(f"prefetch must be an integer >= 0, got {prefetch!r}")
+        if depth is None:
+            depth = make_depth(
+                prefetch, max_prefetch=max_prefetch, max_buffered_bytes=max_buffered_bytes
+            )
         if type(start_page) is not int or start_page < 1:
             raise ValueError(f"start_page must be an integer >= 1, got {start_page!r}")
         _positive("size", size)
@@ -195,21 +239,22 @@ class AsyncPager(Generic[T]):
         self._fetch = fetch
         self._spawn = spawn
         self._start_page = start_page
-        self._depth = FixedDepth(prefetch) if depth is None else depth
         self._state: PageState[RawPage[Any]] = PageState(
-            self._depth,
+            depth,
             start_page=start_page,
             size=size,
             max_items=max_items,
             max_pages=max_pages,
             key=key,
         )
-        self._flight = _Flight(self._state)
+        self._flight = _Flight(self._state, depth)
+        self._woke: float | None = None  # when the consumer last got a page it waited for
         self._pending: deque[tuple[int, asyncio.Task[RawPage[T]]]] = deque()
         self._done = False
         self._items: list[T] = []
         self._index = 0
         self.stats = self._state.stats
+        self.stats.depth = self.stats.depth_max = depth.depth()
         """What the listing did so far (see :class:`PagerStats`)."""
         self.request_ids: dict[int, str | None] = {}
         """The request id of each page accepted, by page number (the latest 1,000 pages)."""
@@ -241,7 +286,7 @@ class AsyncPager(Generic[T]):
         return self._first().__await__()
 
     async def _first(self) -> Page[T]:
-        raw = await self._fetch(self._start_page)
+        raw = await self._fetch(self._start_page, self._flight.strain(self._start_page))
         self._state.check(raw.stamp(self._start_page, 0, 0))
         await raw.settle()
         return raw.page()
@@ -299,10 +344,12 @@ class AsyncPager(Generic[T]):
             self._schedule(number)
         number, task = pending.popleft()
         self.resume_page = flight.waiting = number
-        started = time.perf_counter()
+        started, capped = time.perf_counter(), state.capped
+        busy = None if self._woke is None else started - self._woke
         raw = await task
         flight.waiting = None
-        self._depth.observe(Waited(number, time.perf_counter() - started))
+        self._woke = time.perf_counter()
+        flight.observe(Waited(number, self._woke - started, busy, capped))
         decision = state.reached(raw)
         while isinstance(decision, Refetch):
             decision = state.refetched(await _prepare(self._fetch, decision.page, flight))
@@ -358,8 +405,9 @@ async def _prepare(fetch: Fetch[T], number: int, flight: _Flight) -> RawPage[T]:
     been sent (see ``AsyncPager._step``); a decode error is left to surface there too.
     """
     state = flight.state
-    sent = state.send()
-    raw = (await fetch(number)).stamp(number, sent, state.tick())
+    sent, started = state.send(), time.perf_counter()
+    raw = (await fetch(number, flight.strain(number))).stamp(number, sent, state.tick())
+    flight.observe(Landed(number, time.perf_counter() - started, raw.body_bytes))
     cut = state.landed(raw)
     if cut is not None:
         flight.cut(cut.after)

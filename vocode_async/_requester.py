@@ -29,7 +29,8 @@ from ._endpoint import Endpoint
 from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
 from ._gate import Gate
 from ._log import log
-from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
+from ._pagedepth import Prefetch
+from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage, Strain
 from ._retry import Retrier, Safety, summary
 from ._transport import Payload, Response, Transport, secret_headers, too_large
 from ._types import UNSET, Query, Unset
@@ -279,19 +280,22 @@ class Requester:
         body: Any = None,
         redactor: Redactor | None = None,
         listing: bool = False,
+        strain: Strain | None = None,
     ) -> Response:
         """Send one operation with retries; the whole 2xx response.
 
         Every error leaves with its texts redacted (``redactor``: by default the API key
         and the body's secrets); the encoded body only ever sits in a :class:`Payload`.
         ``listing``: a listing page, which takes a slot of the listings' share of the pool.
+        ``strain`` hears of each 429, 503, timeout or shared cooldown on the way (a
+        listing's depth listens).
         """
         query = merged_extra(params, self.options.extra_query, "extra_query")
         check_params(query)
         redactor = redactor or self.redactor(body)
         payload, safety = self._encode(endpoint, body)
         try:
-            response = await self._send(endpoint, query, payload, safety, redactor, listing)
+            response = await self._send(endpoint, query, payload, safety, redactor, listing, strain)
         except VocodeError as error:
             scrub(error)
             redactor.error(error)
@@ -308,6 +312,7 @@ class Requester:
         safety: Safety,
         redactor: Redactor,
         listing: bool,
+        strain: Strain | None,
     ) -> Response:
         options = self.options
         deadline = None if options.timeout is None else time.monotonic() + options.timeout
@@ -319,6 +324,8 @@ class Requester:
 
         async def attempt() -> Response:
             tries[0] += 1
+            if strain is not None and (held := gate.cooldown.remaining()) > 0:
+                strain("cooldown", held)
             if not gate.admit(fresh, listing):
                 await gate.enter(method, path, deadline, fresh, listing)
             started = time.monotonic()
@@ -358,6 +365,7 @@ class Requester:
             path=path,
             max_retries=options.max_retries,
             deadline=deadline,
+            strain=strain,
         )
 
     def _encode(self, endpoint: Endpoint[Any], body: Any) -> tuple[Payload | None, Safety]:
@@ -472,7 +480,9 @@ class Requester:
         endpoint: Endpoint[Page[T]],
         query: Mapping[str, Any],
         *,
-        prefetch: int,
+        prefetch: Prefetch,
+        max_prefetch: int,
+        max_buffered_bytes: int,
         start_page: int,
         max_items: int | None = None,
         max_pages: int | None = None,
@@ -487,8 +497,10 @@ class Requester:
 
         redactor = self.core.transport.redactor
 
-        async def fetch(page: int) -> RawPage[T]:
-            response = await self.send(endpoint, params={**query, "page": page}, listing=True)
+        async def fetch(page: int, strain: Strain) -> RawPage[T]:
+            response = await self.send(
+                endpoint, params={**query, "page": page}, listing=True, strain=strain
+            )
             dec = decoder()
             status, content_type = response.status, response.content_type
             try:
@@ -541,12 +553,14 @@ class Requester:
                 del whole, items, done
                 return decode()
 
-            return RawPage(data, decode, response.request_id, decode_in_slices)
+            return RawPage(data, decode, response.request_id, decode_in_slices, len(response.body))
 
         return AsyncPager(
             fetch,
             spawn=self.core.spawn,
             prefetch=prefetch,
+            max_prefetch=max_prefetch,
+            max_buffered_bytes=max_buffered_bytes,
             start_page=start_page,
             size=size,
             max_items=max_items,

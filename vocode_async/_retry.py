@@ -47,6 +47,15 @@ __all__ = [
 T = TypeVar("T")
 
 
+def strain_of(error: VocodeError) -> str | None:
+    """A failure that says the server is overloaded (``"429"``, ``"503"``, ``"timeout"``),
+    for a listing that adapts its depth; None for any other."""
+    if isinstance(error, APITimeoutError):
+        return "timeout"
+    status = getattr(error, "status", None)
+    return str(status) if status in (429, 503) else None
+
+
 def summary(error: BaseException) -> str:
     """An error in a few words for a log line: its class and status, never its text."""
     status = getattr(error, "status", None)
@@ -235,6 +244,10 @@ class Cooldown:
         self._ended()
         return False
 
+    def remaining(self) -> float:
+        """Seconds until the window ends (0 when none runs)."""
+        return max(0.0, self.until - self.clock())
+
     def _ended(self) -> None:
         if self.active:
             self.active = False
@@ -278,6 +291,7 @@ class _CallState:
     real: VocodeError | None = None  # the last failure that was not the deadline itself
     expired: bool = False  # the deadline (not the policy) ended the call
     reason: str | None = None  # why a retryable failure was not retried (again)
+    strain: Callable[[str, float], None] | None = None  # hears 429/503/timeouts
 
     def where(self) -> str:
         return f"{self.method} {self.path}"
@@ -318,10 +332,15 @@ class Retrier(Generic[T]):
         path: str,
         max_retries: int | None = None,
         deadline: float | None = None,
+        strain: Callable[[str, float], None] | None = None,
     ) -> T:
-        """Await ``attempt()`` until it succeeds or the policy gives up; raise our error."""
+        """Await ``attempt()`` until it succeeds or the policy gives up; raise our error.
+
+        ``strain`` is told of each attempt answered 429 or 503 or timed out, and of each
+        wait for the shared cooldown: the reason and the seconds waited before the next try.
+        """
         retries = self.policy.max_retries if max_retries is None else max_retries
-        state = _CallState(safety, retries, deadline, method, path)
+        state = _CallState(safety, retries, deadline, method, path, strain=strain)
         try:
             try:  # the first attempt without backoff's loop: most calls need no other
                 result = await self._attempt(state, attempt)
@@ -378,6 +397,8 @@ class Retrier(Generic[T]):
         if state.verdict is Verdict.RETRY:
             state.reason = reason
         of = f"attempt {state.tries} of {state.max_retries + 1}"
+        if state.strain is not None and (strained := strain_of(error)) is not None:
+            state.strain(strained, 0.0 if reason else state.wait)
         if reason is None:
             why = "Retry-After" if getattr(error, "retry_after", None) is not None else "backoff"
             log.info(

@@ -14,7 +14,14 @@ from pathlib import Path
 from ._bridge import Bridge
 from ._syncbase import SyncResource
 from ._syncpager import Pager
-from ._types import UNSET, Unset
+from ._types import (
+    DEFAULT_MAX_BUFFERED_BYTES,
+    DEFAULT_MAX_PREFETCH,
+    DEFAULT_PREFETCH,
+    UNSET,
+    Prefetch,
+    Unset,
+)
 from .models import (
     AccountConnection,
     AccountConnectionParams,
@@ -81,16 +88,22 @@ class SyncCallsResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[NormalizedCall]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.calls.list(
@@ -98,6 +111,8 @@ class SyncCallsResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -168,16 +183,22 @@ class SyncAgentsResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[NormalizedAgent]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.agents.list(
@@ -185,6 +206,8 @@ class SyncAgentsResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -306,16 +329,22 @@ class SyncNumbersResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[NormalizedPhoneNumber]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.numbers.list(
@@ -323,6 +352,8 @@ class SyncNumbersResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -399,16 +430,22 @@ class SyncPromptsResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[NormalizedPrompt]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.prompts.list(
@@ -416,6 +453,8 @@ class SyncPromptsResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -475,16 +514,22 @@ class SyncActionsResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[Action]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.actions.list(
@@ -492,6 +537,8 @@ class SyncActionsResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -523,16 +570,22 @@ class SyncVoicesResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[Voice]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.voices.list(
@@ -540,6 +593,8 @@ class SyncVoicesResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -571,16 +626,22 @@ class SyncWebhooksResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[Webhook]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.webhooks.list(
@@ -588,6 +649,8 @@ class SyncWebhooksResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -640,16 +703,22 @@ class SyncVectorDatabasesResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[PineconeVectorDatabase]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.vector_databases.list(
@@ -657,6 +726,8 @@ class SyncVectorDatabasesResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,
@@ -706,16 +777,22 @@ class SyncAccountConnectionsResource(SyncResource):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> Pager[AccountConnection]:
         """Every item, page by page, fetched ahead of you: ``for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         return self._bridge.pager(
             self._bridge.client.account_connections.list(
@@ -723,6 +800,8 @@ class SyncAccountConnectionsResource(SyncResource):
                 sort_column=sort_column,
                 sort_desc=sort_desc,
                 prefetch=prefetch,
+                max_prefetch=max_prefetch,
+                max_buffered_bytes=max_buffered_bytes,
                 start_page=start_page,
                 max_items=max_items,
                 max_pages=max_pages,

@@ -6,11 +6,28 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Final, Literal, TypeAlias, TypeVar, Union
 
-__all__ = ["UNSET", "JSON", "JSONObject", "Query", "Unset", "Omittable"]
+__all__ = [
+    "UNSET",
+    "JSON",
+    "JSONObject",
+    "Query",
+    "Unset",
+    "Omittable",
+    "Prefetch",
+    "DEFAULT_PREFETCH",
+]
 
 JSON: TypeAlias = Union["JSONObject", Sequence["JSON"], str, int, float, bool, None]
 JSONObject: TypeAlias = Mapping[str, JSON]
 Query: TypeAlias = Mapping[str, "str | int | float | bool | None"]
+Prefetch: TypeAlias = int | Literal["auto"]
+"""A listing's ``prefetch``: ``"auto"``, or a fixed number of requests in flight."""
+DEFAULT_PREFETCH: Prefetch = "auto"
+"""The one place the default of every ``list()`` and of ``calls export`` is written."""
+DEFAULT_MAX_PREFETCH = 32
+"""The deepest ``"auto"`` goes (requests in flight)."""
+DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024
+"""The answers ``"auto"`` lets a listing hold at once, in bytes as received."""
 
 
 class Unset(enum.Enum):

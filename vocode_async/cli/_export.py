@@ -29,6 +29,7 @@ import attrs
 
 from .._client import AsyncVocode
 from .._converter import decoder as _decoder
+from .._pagedepth import Prefetch
 from .._pagination import AsyncPager
 from ..models import NormalizedCall, Page
 from ._checkpoint import Checkpoint, CheckpointError, ExportOptions, FileId, sha256_of
@@ -285,7 +286,7 @@ async def export_calls(
     out: Path,
     start: Start,
     *,
-    prefetch: int,
+    prefetch: Prefetch,
     progress: Progress,
     limit: int | None = None,
 ) -> int:
@@ -348,7 +349,7 @@ async def _write(
     files: _Files,
     start: Start,
     *,
-    prefetch: int,
+    prefetch: Prefetch,
     progress: Progress,
     limit: int | None,
 ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from .._pagedepth import DEFAULT_MAX_PREFETCH, DEFAULT_PREFETCH, Prefetch
 from .._version import __version__
 from ..testing import FakeVocodeServer, Fault
 from ._export import ExportOptions, export_calls, locked, prepare, saved_count
@@ -26,6 +27,19 @@ class _Commands(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return super().get_command(ctx, cmd_name.replace("_", "-"))
+
+
+def _prefetch(ctx: click.Context, param: click.Parameter, value: str) -> Prefetch:
+    """``auto``, or a fixed number of requests in flight (0 to the deepest ``auto`` goes)."""
+    text = value.strip().lower()
+    if text == "auto":
+        return "auto"
+    if not text.isascii() or not text.isdigit():
+        raise click.BadParameter(f"{value!r} is neither auto nor a whole number")
+    number = int(text)
+    if number > DEFAULT_MAX_PREFETCH:
+        raise click.BadParameter(f"{number} is not in the range 0-{DEFAULT_MAX_PREFETCH}")
+    return number
 
 
 @click.group(cls=_Commands)
@@ -59,10 +73,13 @@ add_usage(main)
 )
 @click.option(
     "--prefetch",
-    default=8,
+    default=str(DEFAULT_PREFETCH),
     show_default=True,
-    type=click.IntRange(0, 16),
-    help="Page requests kept in flight ahead of the writer (exact under drift at any value).",
+    metavar="auto|N",
+    callback=_prefetch,
+    help="Page requests kept in flight ahead of the writer: auto (as deep as the writer "
+    f"waits for pages, at most {DEFAULT_MAX_PREFETCH}; shallower on 429/503/timeouts) or a "
+    "fixed number (exact under drift at any value).",
 )
 @click.option(
     "--limit",
@@ -84,7 +101,7 @@ def export(
     out: Path,
     fmt: str,
     size: int,
-    prefetch: int,
+    prefetch: Prefetch,
     limit: int | None,
     sort_column: str | None,
     sort_desc: bool,

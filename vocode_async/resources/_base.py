@@ -12,6 +12,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 import attrs
 
 from .._endpoint import Endpoint
+from .._pagedepth import (
+    DEFAULT_MAX_BUFFERED_BYTES,
+    DEFAULT_MAX_PREFETCH,
+    DEFAULT_PREFETCH,
+    Prefetch,
+)
 from .._pagination import AsyncPager
 from .._raw import RawResponses
 from .._requester import Requester
@@ -61,22 +67,30 @@ class Collection(Resource, Generic[L, G]):
         size: int = 100,
         sort_column: str | None = None,
         sort_desc: bool | None = None,
-        prefetch: int = 1,
+        prefetch: Prefetch = DEFAULT_PREFETCH,
+        max_prefetch: int = DEFAULT_MAX_PREFETCH,
+        max_buffered_bytes: int = DEFAULT_MAX_BUFFERED_BYTES,
         start_page: int = 1,
         max_items: int | None = None,
         max_pages: int | None = None,
     ) -> AsyncPager[L]:
         """Every item, page by page, fetched ahead of you: ``async for item in ...``.
 
-        ``prefetch`` requests stay in flight (0: strictly sequential); resume a failed
-        listing with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop
-        the listing there (against a server that never says ``has_more: false``).
+        ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
+        listing shows it needs: from 1, deeper while you wait for pages, shallower on a
+        429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
+        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
+        with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
+        listing there (against a server that never says ``has_more: false``).
         """
         query = {"size": size, "sort_column": sort_column, "sort_desc": sort_desc}
         return self._requester.paginate(
             self._list_endpoint,
             query,
             prefetch=prefetch,
+            max_prefetch=max_prefetch,
+            max_buffered_bytes=max_buffered_bytes,
             start_page=start_page,
             max_items=max_items,
             max_pages=max_pages,
