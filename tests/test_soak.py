@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import serve
 from vocode_async import AsyncVocode, RetryPolicy
+from vocode_async._types import Prefetch
 
 CALLS = 200_000
 KEY = "soak-key"
@@ -45,26 +46,27 @@ class _Count(logging.Handler):
         self.requests += record.getMessage().startswith("GET /v1/calls/list -> ")
 
 
-async def test_soak_200k_calls_through_faults_and_drift() -> None:
+@pytest.mark.parametrize("prefetch", [1, "auto"])
+async def test_soak_200k_calls_through_faults_and_drift(prefetch: Prefetch) -> None:
     counter, logger = _Count(), logging.getLogger("vocode_async")
     logger.addHandler(counter)
     level = logger.level
     logger.setLevel(logging.DEBUG)
     try:
-        await _soak(counter)
+        await _soak(counter, prefetch)
     finally:
         logger.removeHandler(counter)
         logger.setLevel(level)
 
 
-async def _soak(counter: _Count) -> None:
+async def _soak(counter: _Count, prefetch: Prefetch) -> None:
     ids = bytearray()  # 16 bytes a call: what we keep must not be what we measure
     rss: dict[int, float] = {}
     policy = RetryPolicy(max_retries=6, initial_wait=0.0)
     with serve(CALLS, FAULTS, api_key=KEY, seed=3) as url:
         async with AsyncVocode(api_key=KEY, base_url=url, retry_policy=policy) as client:
             count = 0
-            pager = client.calls.list(size=100, prefetch=1)
+            pager = client.calls.list(size=100, prefetch=prefetch)
             walk_requests = counter.requests
             async for call in pager:
                 ids += uuid.UUID(call.id).bytes
@@ -78,7 +80,8 @@ async def _soak(counter: _Count) -> None:
     expected = {uuid.UUID(i).bytes for i in final[inserted:]}  # the newest are the inserts
     retries = walk_requests - pager.stats.pages
     print(
-        f"\nsoak: {count:,} calls, {retries} retried requests, {inserted} inserted mid-walk, "
+        f"\nsoak (prefetch={prefetch!r}, deepest {pager.stats.depth_max}): {count:,} calls, "
+        f"{retries} retried requests, {inserted} inserted mid-walk, "
         f"{pager.stats.dropped} "
         f"boundary duplicates dropped; RSS {rss[50_000]:.1f} MiB at 50k, "
         f"{rss[CALLS]:.1f} MiB at 200k"
