@@ -11,7 +11,9 @@ import pytest
 
 import vocode_async as va
 from vocode_async import AsyncVocode
-from vocode_async._retry import Safety, Verdict, classify, parse_retry_after
+from vocode_async._endpoint import Safety
+from vocode_async._retry import Verdict, classify
+from vocode_async._retryafter import parse_retry_after
 from vocode_async.testing import FakeVocodeServer, FaultKind
 
 from .conftest import API_KEY, FAST

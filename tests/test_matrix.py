@@ -31,7 +31,7 @@ from tests.conftest import API_KEY, acquired, free_port
 from tests.faultserver import RawServer, Request, respond
 from vocode_async import AsyncVocode, RetryPolicy
 from vocode_async._converter import decoder as _decoder
-from vocode_async._retry import parse_retry_after
+from vocode_async._retryafter import parse_retry_after
 from vocode_async.models import CallStatus
 from vocode_async.testing import FakeVocodeServer, FaultKind, Store
 

@@ -13,12 +13,12 @@ import aiohttp
 import attrs
 
 from ._checks import count_problem, header_problems, seconds_problem
-from ._endpoint import Endpoint
+from ._endpoint import Endpoint, Safety
 from ._errors import ConfigError
 from ._gate import Gate
 from ._proxy import Proxy, parse_proxy
 from ._requester import Core, Requester, RequestOptions
-from ._retry import Retrier, RetryPolicy, Safety
+from ._retry import Retrier, RetryPolicy
 from ._transport import Network, Transport, env_proxy
 from ._types import UNSET, Query, Unset
 from ._version import __version__

@@ -25,12 +25,12 @@ import orjson
 
 from ._checks import check_headers, count_problem, seconds_problem
 from ._converter import decoder, secret_values
-from ._endpoint import Endpoint
+from ._endpoint import Endpoint, Safety
 from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
 from ._gate import Gate
 from ._log import log
 from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
-from ._retry import Retrier, Safety, summary
+from ._retry import Retrier, summary
 from ._transport import Payload, Response, Transport, secret_headers, too_large
 from ._types import UNSET, Query, Unset
 from .models._base import Page

@@ -1,4 +1,4 @@
-"""Retry policy as data, a pure classifier, Retry-After parsing and the backoff wrapper.
+"""Retry policy as data, a pure classifier and the backoff wrapper.
 
 The classifier decides from two facts only: how safe the operation is to repeat
 (:class:`Safety`) and how it failed (one of our errors). Reads retry on connection
@@ -10,18 +10,16 @@ the request provably was not processed; any other failure makes the outcome unkn
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import enum
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Generator
-from datetime import datetime, timezone
 from typing import Generic, TypeVar
 
 import attrs
 import backoff
 
+from ._endpoint import Safety  # declared by endpoints; re-exported here for old imports
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -32,6 +30,7 @@ from ._errors import (
     VocodeError,
 )
 from ._log import log
+from ._retryafter import parse_retry_after  # re-exported for old imports
 
 __all__ = [
     "Cooldown",
@@ -51,15 +50,6 @@ def summary(error: BaseException) -> str:
     """An error in a few words for a log line: its class and status, never its text."""
     status = getattr(error, "status", None)
     return type(error).__name__ + (f" {status}" if status else "")
-
-
-class Safety(enum.Enum):
-    """How safe an operation is to send twice."""
-
-    SAFE = "safe"
-    """Reads and idempotent updates: repeating them changes nothing."""
-    UNSAFE = "unsafe"
-    """``calls.create`` and ``numbers.buy``: repeating them can act twice."""
 
 
 class Verdict(enum.Enum):
@@ -109,45 +99,6 @@ def classify(safety: Safety, error: VocodeError) -> Verdict:
             return Verdict.RETRY
         return Verdict.UNKNOWN if broken else Verdict.RAISE
     return Verdict.RAISE
-
-
-# RFC 9110: delay-seconds is ASCII digits (a fraction is tolerated); float() would also
-# read "inf", "1e400", "1_000" and digits of other scripts ("١٢"), which no server means.
-_DELAY = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_FOREVER = 10 * 365 * 86400.0
-"""A wait this long or longer (ten years) is read as this: above any budget, yet a number."""
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date.
-
-    A date in the past gives 0; a wait beyond ten years (a huge number, a date past the
-    year 9999) gives ten years, which is over any ``max_retry_after`` (so RateLimitError at once).
-    Anything else unparsable (a sign, other scripts' digits, NaN, an impossible date or
-    offset) gives None: the caller then falls back to exponential backoff and the
-    status is still reported as it was. Never raises.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text.isascii():
-        return None
-    if _DELAY.fullmatch(text):
-        return min(float(text), _FOREVER)  # float() of a long digit string is inf, not an error
-    try:
-        parsed = email.utils.parsedate_tz(text)
-        if parsed is None:
-            return None
-        if parsed[0] > datetime.max.year:  # a date past the calendar: absurdly far away
-            return _FOREVER
-        when = email.utils.parsedate_to_datetime(text)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        at = when.timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None  # a month 13, an offset of days: not a date
-    current = datetime.now(timezone.utc).timestamp() if now is None else now
-    return min(max(0.0, at - current), _FOREVER)
 
 
 @attrs.frozen(kw_only=True)

@@ -47,7 +47,7 @@ from ._errors import (
     error_for_status,
 )
 from ._log import log
-from ._retry import parse_retry_after
+from ._retryafter import parse_retry_after
 from ._types import Query
 
 __all__ = ["Network", "Payload", "Response", "Transport", "env_proxy", "secret_headers"]
