@@ -314,13 +314,13 @@ class Requester:
         transport, gate = self.core.transport, self.core.gate
         method, path = endpoint.method, endpoint.path
         headers = {"Accept": endpoint.accept, **options.extra_headers}
-        fresh = safety is Safety.UNSAFE
+        unsafe = safety is Safety.UNSAFE
         tries = [0, options.max_retries + 1]
 
-        async def attempt() -> Response:
+        async def try_once() -> Response:
             tries[0] += 1
-            if not gate.admit(fresh, listing):
-                await gate.enter(method, path, deadline, fresh, listing)
+            if not gate.admit(unsafe, listing):
+                await gate.enter(method, path, deadline, unsafe, listing)
             started = time.monotonic()
             error: VocodeError | None = None
             try:
@@ -339,20 +339,20 @@ class Requester:
                     body=payload,
                     headers=headers,
                     timeout=remaining,
-                    fresh=fresh,
+                    unsafe=unsafe,
                     redactor=redactor,
                 )
             except VocodeError as failure:
                 error = failure
-                _log_attempt(method, path, summary(error), started, tries, error)
+                _log_try(method, path, summary(error), started, tries, error)
                 raise
             finally:
-                gate.leave(fresh, listing, error)  # a Retry-After first extends the cooldown
-            _log_attempt(method, path, str(response.status), started, tries, response)
+                gate.leave(unsafe, listing, error)  # a Retry-After first extends the cooldown
+            _log_try(method, path, str(response.status), started, tries, response)
             return response
 
         return await self.core.retrier.run(
-            attempt,
+            try_once,
             safety=safety,
             method=method,
             path=path,
@@ -577,10 +577,11 @@ def _name_answer(error: ResponseDecodeError, response: Response, redactor: Redac
     redactor.error(error)
 
 
-def _log_attempt(
+def _log_try(
     method: str, path: str, outcome: str, started: float, tries: list[int], answer: Any
 ) -> None:
-    """One debug line per attempt: what, how it ended, how long, which try, request id."""
+    """One debug line per try: what, how it ended, how long, which try, request id (the
+    line says "attempt k of n", as it always has: users grep their logs for it)."""
     if log.isEnabledFor(logging.DEBUG):
         log.debug(
             "%s %s -> %s in %.0f ms (attempt %d of %d, request id %s)",

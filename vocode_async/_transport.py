@@ -100,8 +100,9 @@ class Payload:
         return f"<request body, {len(self.data)} bytes>"
 
 
-class _Attempt:
-    """One request on the wire: has aiohttp written its headers yet?"""
+class _Send:
+    """The transport's record of one send of a request (one try of a call): has aiohttp
+    written its headers yet, and did aiohttp try to send it a second time?"""
 
     __slots__ = ("dropped", "sent", "started")
 
@@ -131,22 +132,22 @@ class _Attempt:
 SESSION_MIDDLEWARES = "_middlewares"
 
 
-def _middlewares(session: aiohttp.ClientSession, attempt: _Attempt, ours: bool) -> Any:
-    """The request's middlewares: ``attempt.once`` innermost, so aiohttp never re-sends an
+def _middlewares(session: aiohttp.ClientSession, record: _Send, ours: bool) -> Any:
+    """The request's middlewares: ``record.once`` innermost, so aiohttp never re-sends an
     idempotent request on its own when a kept-alive connection drops (every request is
     one our retry accounting made). Per-request middlewares replace a session's: a
     borrowed session's own run first. Were aiohttp's name for them gone, the session's own
     apply alone (None), unguarded, rather than silently dropped."""
     if ours:
-        return (attempt.once,)
+        return (record.once,)
     theirs = getattr(session, SESSION_MIDDLEWARES, None)
-    return None if theirs is None else (*theirs, attempt.once)
+    return None if theirs is None else (*theirs, record.once)
 
 
 async def _on_headers_sent(_: Any, context: Any, __: Any) -> None:
-    attempt = context.trace_request_ctx
-    if isinstance(attempt, _Attempt):
-        attempt.sent = True
+    record = context.trace_request_ctx
+    if isinstance(record, _Send):
+        record.sent = True
 
 
 def _sent_trace() -> aiohttp.TraceConfig:
@@ -268,7 +269,7 @@ class Transport:
     session: aiohttp.ClientSession | None = None
     owns_session: bool = True
     closed: bool = False
-    fresh_session: aiohttp.ClientSession | None = None
+    unsafe_session: aiohttp.ClientSession | None = None
     loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, repr=False)
     guard: AsyncGenerator[None, None] | None = attrs.field(default=None, repr=False)
     redactor: Redactor = attrs.field(init=False, repr=False)
@@ -287,7 +288,7 @@ class Transport:
             own.update(self._connect_headers or {})
         self._own_headers = own
 
-    def _session(self, fresh: bool = False) -> aiohttp.ClientSession:
+    def _session(self, unsafe: bool = False) -> aiohttp.ClientSession:
         if self.closed:
             raise ClientClosedError("the AsyncVocode client is closed")
         self._check_loop()
@@ -295,14 +296,14 @@ class Transport:
             # Created lazily, inside the running loop; the Authorization header is never a
             # session default, so a borrowed session cannot send it elsewhere.
             self.session = self.network.session()
-        if not fresh:
+        if not unsafe:
             return self.session
-        if self.fresh_session is None:
+        if self.unsafe_session is None:
             # Unsafe requests never ride an idle keep-alive connection: the server may be
             # closing it as we write, and then we could not tell whether it acted. A
             # borrowed session's pool cannot be told so per request: they get our own.
-            self.fresh_session = self.network.session(force_close=True)
-        return self.fresh_session
+            self.unsafe_session = self.network.session(force_close=True)
+        return self.unsafe_session
 
     def _check_loop(self) -> None:
         """The client's connections belong to the first loop it ran in; refuse any other."""
@@ -348,8 +349,8 @@ class Transport:
     async def _close_sessions(self) -> None:
         if self.owns_session and self.session is not None:
             await self.session.close()
-        if self.fresh_session is not None:
-            await self.fresh_session.close()
+        if self.unsafe_session is not None:
+            await self.unsafe_session.close()
 
     def _headers(self, has_body: bool, extra: Mapping[str, str] | None) -> dict[str, str]:
         # Ours last: an extra header can add to a request, never re-point its credentials.
@@ -389,10 +390,10 @@ class Transport:
         body: Payload | None,
         headers: Mapping[str, str] | None,
         timeout: float | None,
-        fresh: bool,
-        attempt: _Attempt,
+        unsafe: bool,
+        record: _Send,
     ) -> Any:
-        session = self._session(fresh)
+        session = self._session(unsafe)
         return session.request(
             method,
             self.base_url + path,
@@ -403,39 +404,39 @@ class Transport:
             timeout=self._timeout(timeout),
             proxy=self.network.proxy,
             proxy_headers=self._connect_headers,  # to a CONNECT (https)
-            middlewares=_middlewares(session, attempt, ours=fresh or self.owns_session),
-            trace_request_ctx=attempt,
+            middlewares=_middlewares(session, record, ours=unsafe or self.owns_session),
+            trace_request_ctx=record,
         )
 
-    def _attempt(self, fresh: bool) -> _Attempt:
-        """Per-request state; headers-sent is tracked on the fresh session only."""
-        return _Attempt(tracked=fresh)
+    def _record(self, unsafe: bool) -> _Send:
+        """Per-request state; headers-sent is tracked for unsafe requests only."""
+        return _Send(tracked=unsafe)
 
     def _translate(
-        self, exc: BaseException, method: str, path: str, attempt: _Attempt
+        self, exc: BaseException, method: str, path: str, record: _Send
     ) -> BaseException:
         """Our error for an aiohttp failure (or ``exc`` itself when it is not one)."""
         closed = self.closed or (self.session is not None and self.session.closed)
         if closed and isinstance(exc, (aiohttp.ClientError, RuntimeError, asyncio.TimeoutError)):
             return ClientClosedError(
                 f"client closed during {method} {path}"
-                + (" (the request may have been sent)" if attempt.sent else ""),
-                request_sent=attempt.sent,
+                + (" (the request may have been sent)" if record.sent else ""),
+                request_sent=record.sent,
             )
         if isinstance(exc, aiohttp.ClientError):
-            return self._connection_error(exc, method, path, attempt.sent)
+            return self._connection_error(exc, method, path, record.sent)
         if isinstance(exc, asyncio.TimeoutError):  # aiohttp's total: the call's deadline
-            where = "" if attempt.sent else " waiting for a connection (nothing was sent)"
+            where = "" if record.sent else " waiting for a connection (nothing was sent)"
             return APITimeoutError(
                 f"{method} {path} timed out{where}",
                 method=method,
                 path=path,
-                request_sent=attempt.sent,
+                request_sent=record.sent,
             )
         return exc
 
-    def _cancelled(self, method: str, path: str, fresh: bool, attempt: _Attempt) -> None:
-        if fresh and attempt.sent:
+    def _cancelled(self, method: str, path: str, unsafe: bool, record: _Send) -> None:
+        if unsafe and record.sent:
             log.warning(
                 "%s %s was cancelled after the request may have been sent: whether it took "
                 "effect is unknown (reconcile by listing)",
@@ -457,16 +458,16 @@ class Transport:
 
         ``timeout`` bounds the whole exchange, the body's last byte included.
         """
-        attempt = self._attempt(False)
+        record = self._record(False)
         try:
-            request = self._request(method, path, params, None, headers, timeout, False, attempt)
+            request = self._request(method, path, params, None, headers, timeout, False, record)
             async with request as resp:
                 if not 200 <= resp.status < 300:
                     raise await self._status_error(resp, method, path)
                 yield resp
             return
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
-            failure = self._translate(exc, method, path, attempt)
+            failure = self._translate(exc, method, path, record)
             if failure is exc:
                 raise
         raise failure
@@ -480,20 +481,22 @@ class Transport:
         body: Payload | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-        fresh: bool = False,
+        unsafe: bool = False,
         redactor: Redactor | None = None,
     ) -> Response:
         """Send a request and read the whole body (up to ``max_response_bytes`` decoded).
 
         The hot path of every call: no context-manager generator in between.
-        ``fresh``: on a new connection (for requests that are unsafe to repeat);
+        ``unsafe``: the request is unsafe to repeat: it goes on a new connection of its own
+        (the unsafe session's), never an idle kept-alive one, and whether its headers were
+        written is tracked;
         ``redactor``: the secrets to mask in an error's texts before they are cut to size
         (default: the API key).
         """
         started = time.monotonic()
-        attempt = self._attempt(fresh)
+        record = self._record(unsafe)
         try:
-            request = self._request(method, path, params, body, headers, timeout, fresh, attempt)
+            request = self._request(method, path, params, body, headers, timeout, unsafe, record)
             async with request as resp:
                 if 200 <= resp.status < 300:  # a final 1xx or 000 is no answer
                     redact = (redactor or self.redactor).text
@@ -502,11 +505,11 @@ class Transport:
             del resp  # its repr shows what the server sent: never in a traceback's locals
             raise error
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
-            failure = self._translate(exc, method, path, attempt)
+            failure = self._translate(exc, method, path, record)
             if failure is exc:
                 raise
         except asyncio.CancelledError:
-            self._cancelled(method, path, fresh, attempt)
+            self._cancelled(method, path, unsafe, record)
             raise
         raise failure
 
