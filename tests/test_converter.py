@@ -56,7 +56,7 @@ def decode(data: Any, into: Any = NormalizedCall) -> Any:
 def test_wrong_types_are_errors(field: str, value: Any) -> None:
     with pytest.raises(ResponseDecodeError) as info:
         decode({**ITEM, field: value})
-    assert info.value.path is not None and info.value.path.startswith(field)
+    assert info.value.field_path is not None and info.value.field_path.startswith(field)
 
 
 def test_no_float_to_int_truncation() -> None:
@@ -124,7 +124,22 @@ def test_missing_field_path_in_a_page() -> None:
     }
     with pytest.raises(ResponseDecodeError) as info:
         decode(page, Page[NormalizedCall])
-    assert info.value.path == "items[3].to_number"
+    assert info.value.field_path == "items[3].to_number"
+
+
+def test_the_old_name_path_of_the_field_path_warns_and_gives_the_same_value() -> None:
+    """``ResponseDecodeError.path`` (a URL path on the other errors) is a deprecated alias."""
+    items = [dict(ITEM, id=str(n)) for n in range(5)]
+    del items[3]["to_number"]
+    page = {"items": items, "page": 1, "size": 5, "has_more": False}
+    with pytest.raises(ResponseDecodeError) as info:
+        decode(page, Page[NormalizedCall])
+    with pytest.warns(DeprecationWarning, match="field_path"):
+        old = info.value.path
+    assert old == info.value.field_path == "items[3].to_number"
+    with pytest.warns(DeprecationWarning, match="field_path"):
+        info.value.path = "elsewhere"
+    assert info.value.field_path == "elsewhere"
 
 
 def test_invalid_json_excerpt_is_sanitized() -> None:
@@ -261,7 +276,7 @@ def test_an_array_field_takes_only_an_array(value: Any) -> None:
     body = {"id": "p1", "user_id": "u1", "required_context_keys": value}
     with pytest.raises(ResponseDecodeError) as info:
         decode(body, PromptTemplate)
-    assert info.value.path == "required_context_keys"
+    assert info.value.field_path == "required_context_keys"
     assert "expected an array" in str(info.value) or value is None
     ok = decode({**body, "required_context_keys": ["a", "b"]}, PromptTemplate)
     assert ok.required_context_keys == ("a", "b")
