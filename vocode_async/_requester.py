@@ -26,10 +26,17 @@ import orjson
 from ._checks import check_headers, count_problem, seconds_problem
 from ._converter import decoder, secret_values
 from ._endpoint import Endpoint, Safety
-from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
+from ._errors import (
+    APITimeoutError,
+    ClientClosedError,
+    Redactor,
+    ResponseDecodeError,
+    VocodeError,
+    scrub,
+)
 from ._gate import Gate
 from ._log import log
-from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage
+from ._pagination import AsyncPager, RawPage
 from ._retry import Retrier, summary
 from ._transport import Payload, Response, Transport, secret_headers, too_large
 from ._types import UNSET, Query, Unset
@@ -240,10 +247,11 @@ class Core:
 
     async def close(self) -> None:
         """Cancel in-flight prefetches, then close the transport. Idempotent."""
-        self.transport.closed = True
+        self.transport.mark_closed()
         tasks = list(self.tasks)
+        closing = ClientClosedError("vocode_async client closed")  # what a pager matches on
         for task in tasks:
-            task.cancel(CLOSED_MESSAGE)
+            task.cancel(closing)
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self.transport.close()

@@ -268,10 +268,11 @@ class Transport:
     network: Network = attrs.field(factory=Network)
     session: aiohttp.ClientSession | None = None
     owns_session: bool = True
-    closed: bool = False
-    unsafe_session: aiohttp.ClientSession | None = None
-    loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, repr=False)
-    guard: AsyncGenerator[None, None] | None = attrs.field(default=None, repr=False)
+    # Run-time state, never a constructor argument:
+    _closed: bool = attrs.field(default=False, init=False)
+    _unsafe_session: aiohttp.ClientSession | None = attrs.field(default=None, init=False)
+    _loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, init=False, repr=False)
+    _guard: AsyncGenerator[None, None] | None = attrs.field(default=None, init=False, repr=False)
     redactor: Redactor = attrs.field(init=False, repr=False)
     _first_headers: dict[str, str] = attrs.field(init=False, repr=False)
     _own_headers: dict[str, str] = attrs.field(init=False, repr=False)
@@ -289,7 +290,7 @@ class Transport:
         self._own_headers = own
 
     def _session(self, unsafe: bool = False) -> aiohttp.ClientSession:
-        if self.closed:
+        if self._closed:
             raise ClientClosedError("the AsyncVocode client is closed")
         self._check_loop()
         if self.session is None:
@@ -298,20 +299,20 @@ class Transport:
             self.session = self.network.session()
         if not unsafe:
             return self.session
-        if self.unsafe_session is None:
+        if self._unsafe_session is None:
             # Unsafe requests never ride an idle keep-alive connection: the server may be
             # closing it as we write, and then we could not tell whether it acted. A
             # borrowed session's pool cannot be told so per request: they get our own.
-            self.unsafe_session = self.network.session(force_close=True)
-        return self.unsafe_session
+            self._unsafe_session = self.network.session(force_close=True)
+        return self._unsafe_session
 
     def _check_loop(self) -> None:
         """The client's connections belong to the first loop it ran in; refuse any other."""
         loop = asyncio.get_running_loop()
-        if self.loop is None:
-            self.loop = loop
+        if self._loop is None:
+            self._loop = loop
             self._watch_loop()
-        elif loop is not self.loop:
+        elif loop is not self._loop:
             raise WrongEventLoopError(
                 "this AsyncVocode client belongs to another event loop (one an earlier "
                 "asyncio.run may have closed); create one client per loop, inside it"
@@ -332,25 +333,29 @@ class Transport:
             finally:
                 await self._close_sessions()
 
-        self.guard = guard()
-        step = self.guard.__anext__()  # registers it with the loop's finalizer hooks
+        self._guard = guard()
+        step = self._guard.__anext__()  # registers it with the loop's finalizer hooks
         with contextlib.suppress(StopIteration):
             step.send(None)  # runs it to its yield, synchronously (nothing is awaited)
 
+    def mark_closed(self) -> None:
+        """Refuse every request from now on (:meth:`close` then closes the sessions)."""
+        self._closed = True
+
     async def close(self) -> None:
         """Close the sessions if they are ours; idempotent."""
-        self.closed = True
-        if self.loop is not None and asyncio.get_running_loop() is not self.loop:
+        self._closed = True
+        if self._loop is not None and asyncio.get_running_loop() is not self._loop:
             return  # another loop's: its guard closed them when that loop ended
-        if self.guard is not None:
-            await self.guard.aclose()
+        if self._guard is not None:
+            await self._guard.aclose()
         await self._close_sessions()
 
     async def _close_sessions(self) -> None:
         if self.owns_session and self.session is not None:
             await self.session.close()
-        if self.unsafe_session is not None:
-            await self.unsafe_session.close()
+        if self._unsafe_session is not None:
+            await self._unsafe_session.close()
 
     def _headers(self, has_body: bool, extra: Mapping[str, str] | None) -> dict[str, str]:
         # Ours last: an extra header can add to a request, never re-point its credentials.
@@ -416,7 +421,7 @@ class Transport:
         self, exc: BaseException, method: str, path: str, record: _Send
     ) -> BaseException:
         """Our error for an aiohttp failure (or ``exc`` itself when it is not one)."""
-        closed = self.closed or (self.session is not None and self.session.closed)
+        closed = self._closed or (self.session is not None and self.session.closed)
         if closed and isinstance(exc, (aiohttp.ClientError, RuntimeError, asyncio.TimeoutError)):
             return ClientClosedError(
                 f"client closed during {method} {path}"
