@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -332,3 +334,31 @@ def test_models_with_mapping_fields_are_hashable() -> None:
     assert {unknown: 1}[
         decode({**ITEM, "telephony_metadata": {"type": "telephony_metadata_new", "x": {}}})
     ] == 1
+
+
+ALONE = """
+import importlib.util, sys, types
+spec = importlib.util.find_spec("vocode_async")  # found, not run: no package __init__
+package = types.ModuleType("vocode_async")
+package.__path__ = list(spec.submodule_search_locations)
+sys.modules["vocode_async"] = package
+from vocode_async.models.webhooks import Webhook
+assert "vocode_async._converter" not in sys.modules
+hook = Webhook(id="w", user_id="u", subscriptions=("event_message",), url="https://x.test",
+               method="POST")
+print(hook.to_json())
+"""
+
+
+def test_a_model_module_imported_alone_serializes() -> None:
+    """Serializing needs the converter, which sits above the models: a model module used
+    without the rest of the package (no ``vocode_async`` ``__init__``) still serializes."""
+    run = subprocess.run([sys.executable, "-c", ALONE], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert orjson.loads(run.stdout) == {
+        "id": "w",
+        "user_id": "u",
+        "subscriptions": ["event_message"],
+        "url": "https://x.test",
+        "method": "POST",
+    }
