@@ -11,7 +11,9 @@ import pytest
 
 import vocode_async as va
 from vocode_async import AsyncVocode
-from vocode_async._retry import Safety, Verdict, classify, parse_retry_after
+from vocode_async._endpoint import Safety
+from vocode_async._retry import Verdict, classify
+from vocode_async._retryafter import parse_retry_after
 from vocode_async.testing import FakeVocodeServer, FaultKind
 
 from .conftest import API_KEY, FAST
@@ -236,3 +238,22 @@ async def test_key_never_leaks(server: FakeVocodeServer, caplog: pytest.LogCaptu
 def test_a_bad_base_url_is_a_config_error_naming_the_problem(url: str, says: str) -> None:
     with pytest.raises(va.ConfigError, match=re.escape(says)):
         AsyncVocode(api_key="k", base_url=url)
+
+
+@pytest.mark.parametrize("name", ["closed", "loop", "guard", "unsafe_session"])
+def test_a_transport_cannot_be_built_with_its_run_time_state(name: str) -> None:
+    """Whether it is closed, its loop, its loop guard and its unsafe session are its own."""
+    from vocode_async._transport import Transport
+
+    fields = {
+        "base_url": "http://127.0.0.1:9",
+        "api_key": "k",
+        "user_agent": "test",
+        "connect_timeout": None,
+        "read_timeout": None,
+        "max_response_bytes": 1,
+    }
+    Transport(**fields)  # type: ignore[arg-type]
+    for spelling in (name, f"_{name}"):
+        with pytest.raises(TypeError):
+            Transport(**fields, **{spelling: None})  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -56,7 +58,7 @@ def decode(data: Any, into: Any = NormalizedCall) -> Any:
 def test_wrong_types_are_errors(field: str, value: Any) -> None:
     with pytest.raises(ResponseDecodeError) as info:
         decode({**ITEM, field: value})
-    assert info.value.path is not None and info.value.path.startswith(field)
+    assert info.value.field_path is not None and info.value.field_path.startswith(field)
 
 
 def test_no_float_to_int_truncation() -> None:
@@ -124,7 +126,22 @@ def test_missing_field_path_in_a_page() -> None:
     }
     with pytest.raises(ResponseDecodeError) as info:
         decode(page, Page[NormalizedCall])
-    assert info.value.path == "items[3].to_number"
+    assert info.value.field_path == "items[3].to_number"
+
+
+def test_the_old_name_path_of_the_field_path_warns_and_gives_the_same_value() -> None:
+    """``ResponseDecodeError.path`` (a URL path on the other errors) is a deprecated alias."""
+    items = [dict(ITEM, id=str(n)) for n in range(5)]
+    del items[3]["to_number"]
+    page = {"items": items, "page": 1, "size": 5, "has_more": False}
+    with pytest.raises(ResponseDecodeError) as info:
+        decode(page, Page[NormalizedCall])
+    with pytest.warns(DeprecationWarning, match="field_path"):
+        old = info.value.path
+    assert old == info.value.field_path == "items[3].to_number"
+    with pytest.warns(DeprecationWarning, match="field_path"):
+        info.value.path = "elsewhere"
+    assert info.value.field_path == "elsewhere"
 
 
 def test_invalid_json_excerpt_is_sanitized() -> None:
@@ -261,7 +278,7 @@ def test_an_array_field_takes_only_an_array(value: Any) -> None:
     body = {"id": "p1", "user_id": "u1", "required_context_keys": value}
     with pytest.raises(ResponseDecodeError) as info:
         decode(body, PromptTemplate)
-    assert info.value.path == "required_context_keys"
+    assert info.value.field_path == "required_context_keys"
     assert "expected an array" in str(info.value) or value is None
     ok = decode({**body, "required_context_keys": ["a", "b"]}, PromptTemplate)
     assert ok.required_context_keys == ("a", "b")
@@ -317,3 +334,31 @@ def test_models_with_mapping_fields_are_hashable() -> None:
     assert {unknown: 1}[
         decode({**ITEM, "telephony_metadata": {"type": "telephony_metadata_new", "x": {}}})
     ] == 1
+
+
+ALONE = """
+import importlib.util, sys, types
+spec = importlib.util.find_spec("vocode_async")  # found, not run: no package __init__
+package = types.ModuleType("vocode_async")
+package.__path__ = list(spec.submodule_search_locations)
+sys.modules["vocode_async"] = package
+from vocode_async.models.webhooks import Webhook
+assert "vocode_async._converter" not in sys.modules
+hook = Webhook(id="w", user_id="u", subscriptions=("event_message",), url="https://x.test",
+               method="POST")
+print(hook.to_json())
+"""
+
+
+def test_a_model_module_imported_alone_serializes() -> None:
+    """Serializing needs the converter, which sits above the models: a model module used
+    without the rest of the package (no ``vocode_async`` ``__init__``) still serializes."""
+    run = subprocess.run([sys.executable, "-c", ALONE], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert orjson.loads(run.stdout) == {
+        "id": "w",
+        "user_id": "u",
+        "subscriptions": ["event_message"],
+        "url": "https://x.test",
+        "method": "POST",
+    }

@@ -813,12 +813,12 @@ async def test_mutated_bodies_through_http_fail_at_the_field_or_decode_exactly(r
                     problems.append(f"{mutation}: pagination error")
                 continue
             except va.ResponseDecodeError as error:
-                told = f"{error} {error!r} {error.excerpt} {error.path}"
+                told = f"{error} {error!r} {error.excerpt} {error.field_path}"
                 problems += [f"{mutation}: a secret in the error" for x in hidden if x in told]
                 if expected:
                     problems.append(f"{mutation}: refused a valid body: {error}")
-                elif not path_ok(error.path, mutation):
-                    problems.append(f"{mutation}: path {error.path!r}")
+                elif not path_ok(error.field_path, mutation):
+                    problems.append(f"{mutation}: path {error.field_path!r}")
                 continue
             if not expected:
                 problems.append(f"{mutation}: accepted {got!r}")
@@ -839,7 +839,7 @@ async def test_a_page_whose_items_is_an_object_names_items() -> None:
     async with serving(answers) as url, va.AsyncVocode(api_key=KEY, base_url=url) as client:
         with pytest.raises(va.ResponseDecodeError) as caught:
             [c async for c in client.calls.list(prefetch=0)]
-    assert caught.value.path == "items"
+    assert caught.value.field_path == "items"
 
 
 async def test_an_agent_listing_with_actions_as_a_string_is_refused() -> None:
@@ -848,4 +848,4 @@ async def test_an_agent_listing_with_actions_as_a_string_is_refused() -> None:
     async with serving(answers) as url, va.AsyncVocode(api_key=KEY, base_url=url) as client:
         with pytest.raises(va.ResponseDecodeError) as caught:
             [a async for a in client.agents.list(prefetch=0)]
-    assert caught.value.path == "items[0].actions"
+    assert caught.value.field_path == "items[0].actions"

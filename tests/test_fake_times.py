@@ -107,7 +107,7 @@ async def test_a_bad_time_names_the_field(fake: FakeVocodeServer, text: str) -> 
         async with AsyncVocode(api_key=API_KEY, base_url=f"http://127.0.0.1:{port}") as client:
             with pytest.raises(ResponseDecodeError) as info:
                 await client.calls.get(call["id"])
-        assert info.value.path == "start_time"
+        assert info.value.field_path == "start_time"
     finally:
         await runner.cleanup()
 
@@ -124,7 +124,7 @@ async def test_a_string_where_an_object_belongs_is_named_at_the_field(
         async with AsyncVocode(api_key=API_KEY, base_url=f"http://127.0.0.1:{port}") as client:
             with pytest.raises(ResponseDecodeError) as info:
                 await client.prompts.get(prompt["id"])
-        assert info.value.path == "prompt_template"
+        assert info.value.field_path == "prompt_template"
         assert "prompt_template: expected an object, got a string" in str(info.value)
     finally:
         await runner.cleanup()

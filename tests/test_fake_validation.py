@@ -583,3 +583,16 @@ async def test_a_nested_update_may_not_change_the_kind_and_changes_nothing(
     status, answer = await send(http, fake, "/v1/agents/update", body, {"id": agent})
     assert status == 422 and answer["detail"][0]["loc"] == ["body", "voice", "type"], answer
     assert snapshot(fake) == before
+
+
+async def test_the_fake_refuses_a_json_body_sent_as_text_plain() -> None:
+    async with (
+        FakeVocodeServer(api_key=API_KEY, calls=0) as fake,
+        aiohttp.ClientSession() as session,
+        session.post(
+            fake.url + "/v1/prompts/create",
+            data=b'{"content": "hi"}',
+            headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "text/plain"},
+        ) as answer,
+    ):
+        assert answer.status == 422

@@ -336,7 +336,7 @@ async def test_a_page_of_100k_bad_items_fails_at_the_first_without_freezing_the_
         elapsed = time.perf_counter() - started
     print(f"\n{len(page) / 1e6:.2f} MB page of 100,000 {{}}: failed in {elapsed * 1000:.0f} ms")
     assert isinstance(error, va.ResponseDecodeError) and error.page == 1
-    assert error.path is not None and error.path.startswith("items[0].")
+    assert error.field_path is not None and error.field_path.startswith("items[0].")
 
 
 # -- unsafe operations ---------------------------------------------------------------------
@@ -622,7 +622,7 @@ def _key_of(request: web.Request) -> str:
 
 
 def _all_texts(error: BaseException) -> list[str]:
-    extra = [str(getattr(error, name, "")) for name in ("path", "request_id")]
+    extra = [str(getattr(error, name, "")) for name in ("field_path", "request_id")]
     return [*texts(error), *extra, str(vars(error)), recorded(error)]
 
 
@@ -636,8 +636,8 @@ async def test_a_key_echoed_as_a_mapping_key_is_masked_in_the_decode_error_path(
 
     one, listing = await decode_failures(echo_as_key)
     for error in (one, listing):
-        assert isinstance(error, va.ResponseDecodeError) and error.path is not None
-        assert "context" in error.path
+        assert isinstance(error, va.ResponseDecodeError) and error.field_path is not None
+        assert "context" in error.field_path
         assert_no_secret(*_all_texts(error))
 
 

@@ -91,14 +91,14 @@ HOSTILE_RETRY_AFTER = [
 
 def test_parse_retry_after_never_raises_and_reads_only_http_forms() -> None:
     for value in HOSTILE_RETRY_AFTER:
-        seconds = va._retry.parse_retry_after(value)
+        seconds = va._retryafter.parse_retry_after(value)
         assert seconds is None or 0 <= seconds < float("inf"), (value, seconds)
-    assert va._retry.parse_retry_after("\u0661\u0662\u0663") is None
-    assert va._retry.parse_retry_after("\uff11\uff12\uff13") is None
-    assert va._retry.parse_retry_after("1_000") is None
-    assert va._retry.parse_retry_after("12") == 12.0
-    assert va._retry.parse_retry_after(" 1.5 ") == 1.5
-    huge = va._retry.parse_retry_after("9" * 5000)
+    assert va._retryafter.parse_retry_after("\u0661\u0662\u0663") is None
+    assert va._retryafter.parse_retry_after("\uff11\uff12\uff13") is None
+    assert va._retryafter.parse_retry_after("1_000") is None
+    assert va._retryafter.parse_retry_after("12") == 12.0
+    assert va._retryafter.parse_retry_after(" 1.5 ") == 1.5
+    huge = va._retryafter.parse_retry_after("9" * 5000)
     assert huge is not None and huge > 1e6  # absurdly large: above any budget, but a number
 
 

@@ -31,7 +31,7 @@ from tests.conftest import API_KEY, acquired, free_port
 from tests.faultserver import RawServer, Request, respond
 from vocode_async import AsyncVocode, RetryPolicy
 from vocode_async._converter import decoder as _decoder
-from vocode_async._retry import parse_retry_after
+from vocode_async._retryafter import parse_retry_after
 from vocode_async.models import CallStatus
 from vocode_async.testing import FakeVocodeServer, FaultKind, Store
 
@@ -440,7 +440,7 @@ async def test_row_17_missing_required_field_names_path_and_page(fake: FakeVocod
         with pytest.raises(va.ResponseDecodeError) as info:
             async for call in client.calls.list(size=100):
                 seen.append(call)
-    assert (info.value.path, info.value.page) == ("items[3].to_number", 2)
+    assert (info.value.field_path, info.value.page) == ("items[3].to_number", 2)
     assert "page 2" in str(info.value) and len(seen) == 100  # nothing skipped silently
 
 
@@ -455,7 +455,7 @@ async def test_row_18_wrong_types_are_errors(
     fake.store.version += 1
     async with opened(fake.url) as client:
         error = await raises(va.ResponseDecodeError, client.calls.list())
-    assert error.path == f"items[0].{field}"
+    assert error.field_path == f"items[0].{field}"
 
 
 async def test_row_18_drift_times_are_accepted(fake: FakeVocodeServer) -> None:

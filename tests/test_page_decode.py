@@ -90,7 +90,7 @@ async def test_a_bad_item_deep_in_a_large_page_is_named() -> None:
             with pytest.raises(va.ResponseDecodeError) as info:
                 async for _ in client.calls.list(size=1000):
                     pass
-    assert info.value.path == "items[537].to_number"
+    assert info.value.field_path == "items[537].to_number"
     assert info.value.page == 1
 
 

@@ -234,7 +234,7 @@ async def test_decode_error_names_the_field(server: FakeVocodeServer, client: As
     server.store.version += 1
     with pytest.raises(va.ResponseDecodeError) as info:
         await client.calls.list(size=10)
-    assert info.value.path == "items[3].to_number"
+    assert info.value.field_path == "items[3].to_number"
     assert "items[3].to_number" in str(info.value)
 
 

@@ -27,6 +27,7 @@ from aiohttp import web
 import vocode_async as va
 from tests.conftest import API_KEY, FAST, running
 from tests.faultserver import RawServer, Request, respond
+from tests.pageserver import page_body
 from vocode_async.models.account_connections import (
     TwilioAccountConnectionParams,
     TwilioCredentials,
@@ -735,3 +736,27 @@ async def test_a_body_that_cannot_be_encoded_is_refused_before_anything_is_sent(
             # (its frames hold the deep value itself, which repr cannot show)
             assert_absent((API_KEY,), *texts(info.value, frames=what != "deep"))
         assert not api.requests
+
+
+@pytest.mark.parametrize("value", [["a", "b"], {"a": 1}, b"raw"], ids=["list", "dict", "bytes"])
+async def test_an_extra_query_value_no_query_can_carry_is_refused(value: Any) -> None:
+    sent: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        sent.append(request.path_qs)
+        return web.json_response(page_body([], 1, 10, has_more=False, total=0))
+
+    app = web.Application()
+    app.router.add_get("/v1/calls/list", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        async with va.AsyncVocode(API_KEY, base_url=f"http://127.0.0.1:{port}") as client:
+            with pytest.raises(ValueError, match="extra_query"):
+                await client.with_options(extra_query={"x": value}).calls.list(size=10)
+    finally:
+        await runner.cleanup()
+    assert sent == []

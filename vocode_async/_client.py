@@ -10,15 +10,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-import attrs
 
 from ._checks import count_problem, header_problems, seconds_problem
-from ._endpoint import Endpoint
+from ._endpoint import Endpoint, Safety
 from ._errors import ConfigError
 from ._gate import Gate
 from ._proxy import Proxy, parse_proxy
 from ._requester import Core, Requester, RequestOptions
-from ._retry import Retrier, RetryPolicy, Safety
+from ._retry import Retrier, RetryPolicy
 from ._transport import Network, Transport, env_proxy
 from ._types import UNSET, Query, Unset
 from ._version import __version__
@@ -220,8 +219,9 @@ class AsyncVocode:
             trace_configs = tuple(trace_configs)
         _check_options(locals())
         policy = retry_policy or RetryPolicy()
-        if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=max_retries)
+        # The per-call options hold how many retries a call gets (the retrier never reads
+        # the policy's max_retries): the policy's is only the default when none is given.
+        retries = policy.max_retries if max_retries is None else max_retries
         url = _resolve_base_url(base_url, allow_insecure_http)
         via = _resolve_proxy(proxy, url, trust_env, allow_insecure_http)
         network = Network(
@@ -245,7 +245,7 @@ class AsyncVocode:
             session=session,
             owns_session=session is None,
         )
-        options = RequestOptions(timeout=timeout, max_retries=policy.max_retries)
+        options = RequestOptions(timeout=timeout, max_retries=retries)
         gate = Gate(transport.pool_size(), policy.max_retry_after)
         self._bind(Requester(Core(transport, Retrier(policy), gate), options))
 

@@ -618,7 +618,7 @@ class Decoder:
             status=status,
             content_type=content_type,
             excerpt=excerpt,
-            path=path,
+            field_path=path,
             page=page,
         ) from None
 

@@ -1,7 +1,9 @@
-"""Endpoint: what a resource method declares (method, path, response type, safety)."""
+"""Endpoint: what a resource method declares (method, path, response type, safety), and
+:class:`Safety`, how safe an operation is to repeat (the retrier reads it, endpoints declare it)."""
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
@@ -9,12 +11,20 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ._checks import path_problem
-from ._retry import Safety
 
-__all__ = ["Endpoint"]
+__all__ = ["Endpoint", "Safety"]
 
 T = TypeVar("T")
 _METHOD = re.compile(r"[A-Z]+")
+
+
+class Safety(enum.Enum):
+    """How safe an operation is to send twice."""
+
+    SAFE = "safe"
+    """Reads and idempotent updates: repeating them changes nothing."""
+    UNSAFE = "unsafe"
+    """``calls.create`` and ``numbers.buy``: repeating them can act twice."""
 
 
 def _names(names: Iterable[str]) -> frozenset[str]:

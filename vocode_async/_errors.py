@@ -35,6 +35,7 @@ import bisect
 import functools
 import html
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -209,9 +210,10 @@ class UnexpectedRedirectError(APIStatusError):
 class ResponseDecodeError(VocodeError):
     """A successful response whose body is not what the API promises.
 
-    ``path`` names the offending field (``items[3].to_number``) when the JSON parsed but
-    did not match the model; ``page`` the page of a listing it was on; ``excerpt`` is a
+    ``field_path`` names the offending field (``items[3].to_number``) when the JSON parsed
+    but did not match the model; ``page`` the page of a listing it was on; ``excerpt`` is a
     short sanitized start of the body; ``request_id`` the answer's request id, if it had one.
+    (``path``, a URL path on the other errors, is a deprecated alias of ``field_path`` here.)
     """
 
     def __init__(
@@ -221,7 +223,7 @@ class ResponseDecodeError(VocodeError):
         status: int,
         content_type: str | None,
         excerpt: str,
-        path: str | None = None,
+        field_path: str | None = None,
         page: int | None = None,
         request_id: str | None = None,
     ) -> None:
@@ -229,9 +231,29 @@ class ResponseDecodeError(VocodeError):
         self.status = status
         self.content_type = content_type
         self.excerpt = excerpt
-        self.path = path
+        self.field_path = field_path
         self.page = page
         self.request_id = request_id
+
+    @property
+    def path(self) -> str | None:
+        """Deprecated: :attr:`field_path` (on the other errors ``path`` is the URL path)."""
+        _path_deprecated()
+        return self.field_path
+
+    @path.setter
+    def path(self, value: str | None) -> None:
+        _path_deprecated()
+        self.field_path = value
+
+
+def _path_deprecated() -> None:
+    warnings.warn(
+        "ResponseDecodeError.path is deprecated: use field_path (path is a URL path on "
+        "the other errors)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 class ResponseTooLargeError(ResponseDecodeError):
@@ -701,9 +723,10 @@ class Redactor:
             seen.add(id(current))
             if self.values:
                 current.args = tuple(self._value(arg) for arg in current.args)
-                for name in ("excerpt", "location", "detail", "path", "request_id"):
-                    if hasattr(current, name):
-                        setattr(current, name, self._value(getattr(current, name)))
+                attributes = vars(current)  # what the error holds (no deprecated alias)
+                for name in ("excerpt", "location", "detail", "path", "field_path", "request_id"):
+                    if name in attributes:
+                        attributes[name] = self._value(attributes[name])
                 notes = getattr(current, "__notes__", None)
                 if isinstance(notes, list):
                     notes[:] = [

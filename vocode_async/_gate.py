@@ -110,15 +110,15 @@ class Gate:
         self.cooldown = Cooldown(clock)
         self.max_retry_after = max_retry_after
         self.pooled = Slots(size) if size else None
-        self.fresh = Slots(size) if size else None  # unsafe requests: a pool of their own
+        self.unsafe = Slots(size) if size else None  # unsafe requests: a pool of their own
         self.listings = Slots(max(1, int(size * LISTING_SHARE))) if size > 1 else None
 
-    def admit(self, fresh: bool, listing: bool) -> bool:
+    def admit(self, unsafe: bool, listing: bool) -> bool:
         """Take the slots at once if they are free and no cooldown runs (the usual case,
         without a coroutine); False: nothing was taken, ``await enter(...)``."""
         if self.cooldown.running():
             return False
-        slots = self.fresh if fresh else self.pooled
+        slots = self.unsafe if unsafe else self.pooled
         share = self.listings if listing else None
         if slots is None:
             return share is None
@@ -130,7 +130,7 @@ class Gate:
         return True
 
     async def enter(
-        self, method: str, path: str, deadline: float | None, fresh: bool, listing: bool
+        self, method: str, path: str, deadline: float | None, unsafe: bool, listing: bool
     ) -> None:
         """Wait for a slot (and, for a listing page, the listings' share) and for any
         cooldown to pass; raise RateLimitError at once if the cooldown outlasts
@@ -139,7 +139,7 @@ class Gate:
         if share is not None and not await share.take(deadline):
             raise _queue_timeout(method, path)
         try:
-            await self._enter(method, path, deadline, self.fresh if fresh else self.pooled)
+            await self._enter(method, path, deadline, self.unsafe if unsafe else self.pooled)
         except BaseException:
             if share is not None:
                 share.give()
@@ -158,11 +158,11 @@ class Gate:
                 return
             slots.give()  # announced while this request queued: wait it out, slot free
 
-    def leave(self, fresh: bool, listing: bool, error: VocodeError | None = None) -> None:
+    def leave(self, unsafe: bool, listing: bool, error: VocodeError | None = None) -> None:
         """Give the slots back; first, a 429/503 with Retry-After extends the cooldown."""
         if isinstance(error, APIStatusError) and error.retry_after and error.status in (429, 503):
             self.cooldown.extend(min(error.retry_after, self.max_retry_after))
-        slots = self.fresh if fresh else self.pooled
+        slots = self.unsafe if unsafe else self.pooled
         if slots is not None:
             slots.give()
         if listing and self.listings is not None:

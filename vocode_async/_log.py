@@ -1,6 +1,6 @@
 """The ``vocode_async`` logger, and ``VOCODE_LOG=debug|info`` to turn it on without code.
 
-At debug, one line per attempt (method, path, status, elapsed ms, attempt k of n, request
+At debug, one line per try (method, path, status, elapsed ms, attempt k of n, request
 id); at info, retries (the wait and why), give-ups and the shared Retry-After cooldown's
 start and end. Lines name operations and statuses, never an error's text, a header or a
 body: no secret can reach a log.

@@ -59,22 +59,26 @@ from .models._base import Page
 __all__ = ["AsyncPager", "PagerStats", "RawPage", "Strain"]
 
 T = TypeVar("T")
-CLOSED_MESSAGE = "vocode_async client closed"
 _REQUEST_IDS_KEPT = 1000
 
 
 def _closed_by_client(exc: BaseException) -> bool:
-    """Whether a cancellation came from the client's close (its message).
+    """Whether a cancellation came from the client's close: its message is then a
+    :class:`ClientClosedError` (a type to match, not a text).
 
     On Python 3.10 the awaiter of a task cancelled with a message gets a bare
     CancelledError whose ``__context__`` carries it; later versions pass it on directly.
     """
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, asyncio.CancelledError) and seen.args == (CLOSED_MESSAGE,):
+        if isinstance(seen, asyncio.CancelledError) and _closing(seen.args):
             return True
         seen = seen.__context__
     return False
+
+
+def _closing(args: tuple[object, ...]) -> bool:
+    return len(args) == 1 and isinstance(args[0], ClientClosedError)
 
 
 @attrs.define

@@ -25,15 +25,21 @@ import orjson
 
 from ._checks import check_headers, count_problem, seconds_problem
 from ._converter import decoder, secret_values
-from ._endpoint import Endpoint
-from ._errors import APITimeoutError, Redactor, ResponseDecodeError, VocodeError, scrub
+from ._endpoint import Endpoint, Safety
+from ._errors import (
+    APITimeoutError,
+    ClientClosedError,
+    Redactor,
+    ResponseDecodeError,
+    VocodeError,
+    scrub,
+)
 from ._gate import Gate
 from ._log import log
-from ._pagedepth import Prefetch
-from ._pagination import CLOSED_MESSAGE, AsyncPager, RawPage, Strain
-from ._retry import Retrier, Safety, summary
+from ._pagination import AsyncPager, RawPage, Strain
+from ._retry import Retrier, summary
 from ._transport import Payload, Response, Transport, secret_headers, too_large
-from ._types import UNSET, Query, Unset
+from ._types import UNSET, Prefetch, Query, Unset
 from .models._base import Page
 
 __all__ = ["Capture", "Core", "RequestOptions", "Requester"]
@@ -241,10 +247,11 @@ class Core:
 
     async def close(self) -> None:
         """Cancel in-flight prefetches, then close the transport. Idempotent."""
-        self.transport.closed = True
+        self.transport.mark_closed()
         tasks = list(self.tasks)
+        closing = ClientClosedError("vocode_async client closed")  # what a pager matches on
         for task in tasks:
-            task.cancel(CLOSED_MESSAGE)
+            task.cancel(closing)
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         await self.transport.close()
@@ -319,15 +326,15 @@ class Requester:
         transport, gate = self.core.transport, self.core.gate
         method, path = endpoint.method, endpoint.path
         headers = {"Accept": endpoint.accept, **options.extra_headers}
-        fresh = safety is Safety.UNSAFE
+        unsafe = safety is Safety.UNSAFE
         tries = [0, options.max_retries + 1]
 
-        async def attempt() -> Response:
+        async def try_once() -> Response:
             tries[0] += 1
             if strain is not None and (held := gate.cooldown.remaining()) > 0:
                 strain("cooldown", held)
-            if not gate.admit(fresh, listing):
-                await gate.enter(method, path, deadline, fresh, listing)
+            if not gate.admit(unsafe, listing):
+                await gate.enter(method, path, deadline, unsafe, listing)
             started = time.monotonic()
             error: VocodeError | None = None
             try:
@@ -346,20 +353,20 @@ class Requester:
                     body=payload,
                     headers=headers,
                     timeout=remaining,
-                    fresh=fresh,
+                    unsafe=unsafe,
                     redactor=redactor,
                 )
             except VocodeError as failure:
                 error = failure
-                _log_attempt(method, path, summary(error), started, tries, error)
+                _log_try(method, path, summary(error), started, tries, error)
                 raise
             finally:
-                gate.leave(fresh, listing, error)  # a Retry-After first extends the cooldown
-            _log_attempt(method, path, str(response.status), started, tries, response)
+                gate.leave(unsafe, listing, error)  # a Retry-After first extends the cooldown
+            _log_try(method, path, str(response.status), started, tries, response)
             return response
 
         return await self.core.retrier.run(
-            attempt,
+            try_once,
             safety=safety,
             method=method,
             path=path,
@@ -591,10 +598,11 @@ def _name_answer(error: ResponseDecodeError, response: Response, redactor: Redac
     redactor.error(error)
 
 
-def _log_attempt(
+def _log_try(
     method: str, path: str, outcome: str, started: float, tries: list[int], answer: Any
 ) -> None:
-    """One debug line per attempt: what, how it ended, how long, which try, request id."""
+    """One debug line per try: what, how it ended, how long, which try, request id (the
+    line says "attempt k of n", as it always has: users grep their logs for it)."""
     if log.isEnabledFor(logging.DEBUG):
         log.debug(
             "%s %s -> %s in %.0f ms (attempt %d of %d, request id %s)",

@@ -1,4 +1,4 @@
-"""Retry policy as data, a pure classifier, Retry-After parsing and the backoff wrapper.
+"""Retry policy as data, a pure classifier and the backoff wrapper.
 
 The classifier decides from two facts only: how safe the operation is to repeat
 (:class:`Safety`) and how it failed (one of our errors). Reads retry on connection
@@ -10,18 +10,16 @@ the request provably was not processed; any other failure makes the outcome unkn
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import enum
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Generator
-from datetime import datetime, timezone
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 import backoff
 
+from ._endpoint import Safety  # declared by endpoints; re-exported here for old imports
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -32,15 +30,18 @@ from ._errors import (
     VocodeError,
 )
 from ._log import log
+from ._retryafter import parse_retry_after  # re-exported for old imports
 
 __all__ = [
     "Cooldown",
+    "Decision",
     "RetryBudget",
     "RetryPolicy",
     "Retrier",
     "Safety",
     "Verdict",
     "classify",
+    "decide",
     "parse_retry_after",
 ]
 
@@ -62,17 +63,8 @@ def summary(error: BaseException) -> str:
     return type(error).__name__ + (f" {status}" if status else "")
 
 
-class Safety(enum.Enum):
-    """How safe an operation is to send twice."""
-
-    SAFE = "safe"
-    """Reads and idempotent updates: repeating them changes nothing."""
-    UNSAFE = "unsafe"
-    """``calls.create`` and ``numbers.buy``: repeating them can act twice."""
-
-
 class Verdict(enum.Enum):
-    """What to do about one failed attempt."""
+    """What the classifier makes of one failed try (see :func:`classify`)."""
 
     RETRY = "retry"
     RAISE = "raise"
@@ -83,6 +75,9 @@ class Verdict(enum.Enum):
 _SAFE_RETRY_STATUSES = frozenset({408, 409, 429})
 RETRIES_EXHAUSTED = "retries exhausted"
 BUDGET_EXHAUSTED = "retry budget exhausted"
+OVER_MAX_RETRY_AFTER = "Retry-After over max_retry_after"
+RETRY_AFTER_PAST_DEADLINE = "Retry-After past the call's deadline"
+DEADLINE_FIRST = "the call's deadline comes first"
 BUDGET_MESSAGE = (
     "the client's retry budget is exhausted (too many failures at once without a "
     "Retry-After; see RetryPolicy.budget)"
@@ -99,7 +94,8 @@ def announced(error: VocodeError) -> bool:
 
 
 def classify(safety: Safety, error: VocodeError) -> Verdict:
-    """Decide whether a failed attempt may be retried. Pure: no I/O, no clock."""
+    """Whether a failed try may be retried, from the safety and the failure alone (the
+    first step of :func:`decide`). Pure: no I/O, no clock."""
     if isinstance(error, ClientClosedError):
         sent = error.request_sent and safety is Safety.UNSAFE
         return Verdict.UNKNOWN if sent else Verdict.RAISE
@@ -120,50 +116,13 @@ def classify(safety: Safety, error: VocodeError) -> Verdict:
     return Verdict.RAISE
 
 
-# RFC 9110: delay-seconds is ASCII digits (a fraction is tolerated); float() would also
-# read "inf", "1e400", "1_000" and digits of other scripts ("١٢"), which no server means.
-_DELAY = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_FOREVER = 10 * 365 * 86400.0
-"""A wait this long or longer (ten years) is read as this: above any budget, yet a number."""
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date.
-
-    A date in the past gives 0; a wait beyond ten years (a huge number, a date past the
-    year 9999) gives ten years, which is over any ``max_retry_after`` (so RateLimitError at once).
-    Anything else unparsable (a sign, other scripts' digits, NaN, an impossible date or
-    offset) gives None: the caller then falls back to exponential backoff and the
-    status is still reported as it was. Never raises.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text.isascii():
-        return None
-    if _DELAY.fullmatch(text):
-        return min(float(text), _FOREVER)  # float() of a long digit string is inf, not an error
-    try:
-        parsed = email.utils.parsedate_tz(text)
-        if parsed is None:
-            return None
-        if parsed[0] > datetime.max.year:  # a date past the calendar: absurdly far away
-            return _FOREVER
-        when = email.utils.parsedate_to_datetime(text)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        at = when.timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None  # a month 13, an offset of days: not a date
-    current = datetime.now(timezone.utc).timestamp() if now is None else now
-    return min(max(0.0, at - current), _FOREVER)
-
-
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
     """How a client retries. Waits are full-jitter exponential, never below Retry-After.
 
     Set ``initial_wait=0`` in tests to retry without sleeping (Retry-After still applies).
+    ``max_retries`` is the client's default for its calls (``AsyncVocode(max_retries=...)``
+    and ``with_options`` override it per client and per call).
     """
 
     max_retries: int = attrs.field(default=2, validator=attrs.validators.ge(0))
@@ -176,10 +135,14 @@ class RetryPolicy:
     a success gives back what its retries spent, or 1. None: no budget. A retry after a
     429/503 whose Retry-After announced a wait spends none: the server paces those."""
 
-    def wait(self, retry_number: int, retry_after: float | None) -> float:
-        """The wait before retry ``retry_number`` (1-based), jittered, >= Retry-After."""
+    def wait(
+        self, retry_number: int, retry_after: float | None, draw: float | None = None
+    ) -> float:
+        """The wait before retry ``retry_number`` (1-based), jittered, >= Retry-After.
+
+        ``draw``: the jitter, uniform in [0, 1) (None: drawn here)."""
         ceiling = min(self.max_wait, self.initial_wait * self.multiplier ** (retry_number - 1))
-        jittered = random.uniform(0.0, ceiling)
+        jittered = random.uniform(0.0, ceiling) if draw is None else draw * ceiling
         return jittered if retry_after is None else max(retry_after, jittered)
 
 
@@ -199,13 +162,14 @@ class RetryBudget:
     def __attrs_post_init__(self) -> None:
         self.tokens = self.capacity
 
-    def spend(self, error: VocodeError) -> int | None:
-        """Take the tokens for one retry after ``error``; None if there are not enough."""
-        cost = self.timeout_cost if isinstance(error, APITimeoutError) else self.cost
-        if self.tokens < cost:
-            return None
+    def cost_of(self, error: VocodeError) -> int:
+        """The tokens one retry after ``error`` costs (whether there are enough is
+        :func:`decide`'s to say)."""
+        return self.timeout_cost if isinstance(error, APITimeoutError) else self.cost
+
+    def take(self, cost: int) -> None:
+        """Spend ``cost`` tokens on a retry :func:`decide` allowed."""
         self.tokens -= cost
-        return cost
 
     def refund(self, amount: int) -> None:
         """Give tokens back after a success."""
@@ -217,7 +181,7 @@ class Cooldown:
     """A Retry-After shared by every task of one client.
 
     When one request hears "429 (or 503), retry after N s", the others hold back too
-    instead of spending their own attempts discovering the same thing.
+    instead of spending their own tries discovering the same thing.
     """
 
     clock: Callable[[], float] = time.monotonic
@@ -275,9 +239,71 @@ class Cooldown:
             self._ended()
 
 
+@attrs.frozen
+class Decision:
+    """What to do after one failed try; made by :func:`decide`, and nowhere else."""
+
+    verdict: Verdict
+    reason: str | None = None
+    """Why a failure the classifier would retry is not retried (again); None otherwise.
+    It becomes the error's ``give_up_reason``."""
+    wait: float = 0.0
+    """Seconds to wait before the next try (when retrying)."""
+    cost: int = 0
+    """Retry-budget tokens the retry spends (when retrying)."""
+    expired: bool = False
+    """The call's deadline, not the policy, ends the call."""
+
+    @property
+    def retry(self) -> bool:
+        """Whether to try again, after :attr:`wait` seconds."""
+        return self.verdict is Verdict.RETRY and self.reason is None
+
+
+def decide(
+    policy: RetryPolicy,
+    safety: Safety,
+    error: VocodeError,
+    *,
+    tries: int,
+    max_retries: int,
+    remaining: float | None,
+    budget: RetryBudget | None,
+    draw: float,
+) -> Decision:
+    """Whether to retry a call after its failed try number ``tries``, and how long to wait.
+
+    The one place the retry decision is made: the classifier (safety and failure), then
+    ``max_retries``, ``max_retry_after``, the call's deadline (``remaining`` seconds to it,
+    None: no deadline) and the client's retry budget. Pure: no I/O, no clock, no randomness
+    (``draw``: the jitter, uniform in [0, 1)); it reads the budget and spends nothing.
+    """
+    verdict = classify(safety, error)
+    if verdict is not Verdict.RETRY:
+        return Decision(verdict)
+    if tries > max_retries:
+        return Decision(verdict, RETRIES_EXHAUSTED)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None and retry_after > policy.max_retry_after:
+        return Decision(verdict, OVER_MAX_RETRY_AFTER)
+    wait = policy.wait(tries, retry_after, draw)
+    if remaining is not None:
+        if retry_after is not None and retry_after >= remaining:
+            return Decision(verdict, RETRY_AFTER_PAST_DEADLINE)
+        if wait >= remaining:
+            # Never sleep past the deadline: end now, keeping the failure as the cause.
+            return Decision(verdict, DEADLINE_FIRST, expired=True)
+    cost = 0
+    if budget is not None and not announced(error):
+        cost = budget.cost_of(error)
+        if budget.tokens < cost:
+            return Decision(verdict, BUDGET_EXHAUSTED)
+    return Decision(verdict, wait=wait, cost=cost)
+
+
 @attrs.define
-class _CallState:
-    """Per-call retry state: what the classifier and the wait generator need."""
+class _Call:
+    """One call's retry record, across its tries."""
 
     safety: Safety
     max_retries: int
@@ -285,166 +311,183 @@ class _CallState:
     method: str
     path: str
     tries: int = 0
-    verdict: Verdict = Verdict.RAISE
     spent: int = 0  # retry-budget tokens this call has spent
-    wait: float = 0.0  # before the next attempt, decided when deciding to retry
-    real: VocodeError | None = None  # the last failure that was not the deadline itself
-    expired: bool = False  # the deadline (not the policy) ended the call
-    reason: str | None = None  # why a retryable failure was not retried (again)
+    last_failure: VocodeError | None = None  # the last that was not the deadline itself
     strain: Callable[[str, float], None] | None = None  # hears 429/503/timeouts
 
     def where(self) -> str:
         return f"{self.method} {self.path}"
 
 
-class _Failed(Exception):
-    """Carries one failed attempt and its call through backoff; never leaves this module."""
+class _Tried:
+    """One try of a call, judged: its result, or its failure and the decision about it."""
 
-    def __init__(self, state: _CallState, error: VocodeError) -> None:
-        super().__init__()
-        self.state = state
+    __slots__ = ("call", "decision", "error", "result")
+
+    def __init__(
+        self,
+        call: _Call,
+        result: object = None,
+        error: VocodeError | None = None,
+        decision: Decision | None = None,
+    ) -> None:
+        self.call = call
+        self.result = result
         self.error = error
+        self.decision = decision
+
+    def retry(self) -> bool:
+        """Whether the decision was to try again (backoff's predicate: reads, decides nothing)."""
+        return self.decision is not None and self.decision.retry
 
 
 class Retrier(Generic[T]):
-    """Runs one call's attempts under a policy; the backoff decorator is built once here
-    and entered only after a first attempt failed and is to be retried."""
+    """Runs one call's tries under a policy.
+
+    Every decision is :func:`decide`'s, made as a try fails. ``backoff`` runs the tries
+    after the first: it tries again while the decision says so, sleeps the decision's wait,
+    and reports through ``on_backoff`` (a log line); it decides nothing itself (no
+    ``giveup``, no ``max_tries``). How many retries a call gets is the call's own
+    (``RequestOptions.max_retries``): the policy's ``max_retries`` is only the client's
+    default, read once when the client is built.
+    """
 
     def __init__(self, policy: RetryPolicy, clock: Callable[[], float] = time.monotonic) -> None:
         self.policy = policy
         self._clock = clock
         self.budget = None if policy.budget is None else RetryBudget(policy.budget)
-        self._run = backoff.on_exception(
+        self._retrying = backoff.on_predicate(
             self._waits,
-            _Failed,
+            _Tried.retry,
             max_tries=None,
-            giveup=self._give_up,
             jitter=None,  # jitter happens in RetryPolicy.wait, so Retry-After is never cut
             logger=None,  # backoff's logger would print exception text
-        )(self._attempt)
+            on_backoff=_report_backoff,
+        )(self._try)
 
     async def run(
         self,
-        attempt: Callable[[], Awaitable[T]],
+        send: Callable[[], Awaitable[T]],
         *,
         safety: Safety,
         method: str,
         path: str,
-        max_retries: int | None = None,
+        max_retries: int,
         deadline: float | None = None,
         strain: Callable[[str, float], None] | None = None,
     ) -> T:
-        """Await ``attempt()`` until it succeeds or the policy gives up; raise our error.
+        """Await ``send()`` (one try) until it succeeds or :func:`decide` says stop; raise
+        our error.
 
-        ``strain`` is told of each attempt answered 429 or 503 or timed out, and of each
-        wait for the shared cooldown: the reason and the seconds waited before the next try.
+        ``strain`` is told of each try answered 429 or 503 or timed out: the reason and the
+        seconds waited before the next try (0 when there is none).
         """
-        retries = self.policy.max_retries if max_retries is None else max_retries
-        state = _CallState(safety, retries, deadline, method, path, strain=strain)
-        try:
-            try:  # the first attempt without backoff's loop: most calls need no other
-                result = await self._attempt(state, attempt)
-            except _Failed as first:
-                if self._give_up(first):
-                    raise
-                await asyncio.sleep(state.wait)  # what backoff would have slept
-                result = await self._run(state, attempt)
-        except _Failed as failed:
-            error = failed.error
-        else:
+        call = _Call(safety, max_retries, deadline, method, path, strain=strain)
+        tried = await self._try(call, send)  # the first try without backoff: most need no other
+        first = tried.decision
+        if first is not None and first.retry:
+            _report_retry(tried)
+            await asyncio.sleep(first.wait)
+            tried = await self._retrying(call, send)
+        error, decision = tried.error, tried.decision
+        if error is None or decision is None:
             if self.budget is not None:
-                self.budget.refund(state.spent or 1)
-            return result
-        # Raised outside the except block, so _Failed is not left as __context__.
-        if state.verdict is Verdict.UNKNOWN:
+                self.budget.refund(call.spent or 1)
+            return tried.result  # type: ignore[return-value]  # send()'s T
+        _report_give_up(call, error, decision)
+        if decision.verdict is Verdict.UNKNOWN:
             raise OutcomeUnknownError(
                 f"{method} {path} may or may not have taken effect ({error}); it was not "
                 "retried because repeating it could act twice. Reconcile by listing.",
                 method=method,
                 path=path,
             ) from error
-        if state.expired and state.real is not None:
+        if decision.expired and call.last_failure is not None:
             timeout = APITimeoutError(
-                f"{method} {path}: the call's deadline ended it after {state.tries} "
-                f"attempt(s); the last failure was {summary(state.real)}",
+                f"{method} {path}: the call's deadline ended it after {call.tries} "
+                f"attempt(s); the last failure was {summary(call.last_failure)}",
                 method=method,
                 path=path,
                 request_sent=True,
             )
-            timeout.give_up_reason = state.reason
-            raise timeout from state.real
-        if state.reason is not None:
-            error.give_up_reason = state.reason
-            if state.reason == BUDGET_EXHAUSTED:
+            timeout.give_up_reason = decision.reason
+            raise timeout from call.last_failure
+        if decision.reason is not None:
+            error.give_up_reason = decision.reason
+            if decision.reason == BUDGET_EXHAUSTED:
                 error.args = (f"{error}; not retried: {BUDGET_MESSAGE}", *error.args[1:])
         raise error
 
-    async def _attempt(self, state: _CallState, attempt: Callable[[], Awaitable[T]]) -> T:
-        state.tries += 1
+    async def _try(self, call: _Call, send: Callable[[], Awaitable[T]]) -> _Tried:
+        """One try, and on failure the decision about it (the budget spent if retrying)."""
+        call.tries += 1
         try:
-            return await attempt()
-        except VocodeError as error:
-            state.verdict = classify(state.safety, error)
-            past = state.deadline is not None and self._clock() >= state.deadline - 0.005
-            if not (past and isinstance(error, APITimeoutError)):
-                state.real = error  # a timeout at the deadline is the deadline, not a failure
-            raise _Failed(state, error) from None
+            return _Tried(call, await send())
+        except VocodeError as exc:
+            error = exc
+        now = self._clock()
+        deadline = call.deadline
+        if not (
+            deadline is not None and now >= deadline - 0.005 and isinstance(error, APITimeoutError)
+        ):
+            call.last_failure = error  # a timeout at the deadline is the deadline, not a failure
+        decision = decide(
+            self.policy,
+            call.safety,
+            error,
+            tries=call.tries,
+            max_retries=call.max_retries,
+            remaining=None if deadline is None else deadline - now,
+            budget=self.budget,
+            draw=random.random(),
+        )
+        if decision.cost and self.budget is not None:
+            self.budget.take(decision.cost)
+            call.spent += decision.cost
+        if call.strain is not None and (strained := strain_of(error)) is not None:
+            call.strain(strained, decision.wait if decision.retry else 0.0)
+        return _Tried(call, error=error, decision=decision)
 
-    def _give_up(self, failed: Exception) -> bool:
-        assert isinstance(failed, _Failed)
-        state, error = failed.state, failed.error
-        reason = self._stop_reason(state, error)
-        if state.verdict is Verdict.RETRY:
-            state.reason = reason
-        of = f"attempt {state.tries} of {state.max_retries + 1}"
-        if state.strain is not None and (strained := strain_of(error)) is not None:
-            state.strain(strained, 0.0 if reason else state.wait)
-        if reason is None:
-            why = "Retry-After" if getattr(error, "retry_after", None) is not None else "backoff"
-            log.info(
-                "retrying %s in %.2fs (%s, %s) after %s",
-                state.where(),
-                state.wait,
-                why,
-                of,
-                summary(error),
-            )
-            return False
-        if state.verdict is Verdict.UNKNOWN:
-            log.warning(
-                "%s failed with %s; not retried: outcome unknown", state.where(), summary(error)
-            )
-        elif state.verdict is Verdict.RETRY:
-            log.info("giving up on %s after %s: %s (%s)", state.where(), of, summary(error), reason)
-        return True
-
-    def _stop_reason(self, state: _CallState, error: VocodeError) -> str | None:
-        """Why not to retry (None: retry, after ``state.wait`` seconds)."""
-        if state.verdict is not Verdict.RETRY:
-            return "not retryable"
-        if state.tries > state.max_retries:
-            return RETRIES_EXHAUSTED
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None and retry_after > self.policy.max_retry_after:
-            return "Retry-After over max_retry_after"
-        state.wait = self.policy.wait(state.tries, retry_after)
-        if state.deadline is not None:
-            remaining = state.deadline - self._clock()
-            if retry_after is not None and retry_after >= remaining:
-                return "Retry-After past the call's deadline"
-            if state.wait >= remaining:
-                # Never sleep past the deadline: end now, keeping the failure as the cause.
-                state.expired = True
-                return "the call's deadline comes first"
-        if self.budget is not None and not announced(error):
-            cost = self.budget.spend(error)
-            if cost is None:
-                return BUDGET_EXHAUSTED
-            state.spent += cost
-        return None
-
-    def _waits(self) -> Generator[float, _Failed | None, None]:
-        failed = yield 0.0  # primed by backoff with send(None)
+    def _waits(self) -> Generator[float, _Tried | None, None]:
+        """backoff's wait generator: each wait is the one the decision named."""
+        tried = yield 0.0  # primed by backoff with send(None)
         while True:
-            assert failed is not None
-            failed = yield failed.state.wait
+            assert tried is not None and tried.decision is not None
+            tried = yield tried.decision.wait
+
+
+def _of(call: _Call) -> str:
+    return f"attempt {call.tries} of {call.max_retries + 1}"  # the log text users grep for
+
+
+def _report_retry(tried: _Tried) -> None:
+    """Log a retry about to wait (the first try's, and backoff's ``on_backoff``)."""
+    call, error, decision = tried.call, tried.error, tried.decision
+    assert error is not None and decision is not None
+    why = "Retry-After" if getattr(error, "retry_after", None) is not None else "backoff"
+    log.info(
+        "retrying %s in %.2fs (%s, %s) after %s",
+        call.where(),
+        decision.wait,
+        why,
+        _of(call),
+        summary(error),
+    )
+
+
+def _report_backoff(details: Any) -> None:
+    _report_retry(details["value"])
+
+
+def _report_give_up(call: _Call, error: VocodeError, decision: Decision) -> None:
+    """Log why a call ends on a failure it could have retried (or whose outcome is unknown)."""
+    if decision.verdict is Verdict.UNKNOWN:
+        log.warning("%s failed with %s; not retried: outcome unknown", call.where(), summary(error))
+    elif decision.verdict is Verdict.RETRY:
+        log.info(
+            "giving up on %s after %s: %s (%s)",
+            call.where(),
+            _of(call),
+            summary(error),
+            decision.reason,
+        )

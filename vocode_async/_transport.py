@@ -47,7 +47,7 @@ from ._errors import (
     error_for_status,
 )
 from ._log import log
-from ._retry import parse_retry_after
+from ._retryafter import parse_retry_after
 from ._types import Query
 
 __all__ = ["Network", "Payload", "Response", "Transport", "env_proxy", "secret_headers"]
@@ -100,8 +100,9 @@ class Payload:
         return f"<request body, {len(self.data)} bytes>"
 
 
-class _Attempt:
-    """One request on the wire: has aiohttp written its headers yet?"""
+class _Send:
+    """The transport's record of one send of a request (one try of a call): has aiohttp
+    written its headers yet, and did aiohttp try to send it a second time?"""
 
     __slots__ = ("dropped", "sent", "started")
 
@@ -131,22 +132,22 @@ class _Attempt:
 SESSION_MIDDLEWARES = "_middlewares"
 
 
-def _middlewares(session: aiohttp.ClientSession, attempt: _Attempt, ours: bool) -> Any:
-    """The request's middlewares: ``attempt.once`` innermost, so aiohttp never re-sends an
+def _middlewares(session: aiohttp.ClientSession, record: _Send, ours: bool) -> Any:
+    """The request's middlewares: ``record.once`` innermost, so aiohttp never re-sends an
     idempotent request on its own when a kept-alive connection drops (every request is
     one our retry accounting made). Per-request middlewares replace a session's: a
     borrowed session's own run first. Were aiohttp's name for them gone, the session's own
     apply alone (None), unguarded, rather than silently dropped."""
     if ours:
-        return (attempt.once,)
+        return (record.once,)
     theirs = getattr(session, SESSION_MIDDLEWARES, None)
-    return None if theirs is None else (*theirs, attempt.once)
+    return None if theirs is None else (*theirs, record.once)
 
 
 async def _on_headers_sent(_: Any, context: Any, __: Any) -> None:
-    attempt = context.trace_request_ctx
-    if isinstance(attempt, _Attempt):
-        attempt.sent = True
+    record = context.trace_request_ctx
+    if isinstance(record, _Send):
+        record.sent = True
 
 
 def _sent_trace() -> aiohttp.TraceConfig:
@@ -267,10 +268,11 @@ class Transport:
     network: Network = attrs.field(factory=Network)
     session: aiohttp.ClientSession | None = None
     owns_session: bool = True
-    closed: bool = False
-    fresh_session: aiohttp.ClientSession | None = None
-    loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, repr=False)
-    guard: AsyncGenerator[None, None] | None = attrs.field(default=None, repr=False)
+    # Run-time state, never a constructor argument:
+    _closed: bool = attrs.field(default=False, init=False)
+    _unsafe_session: aiohttp.ClientSession | None = attrs.field(default=None, init=False)
+    _loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, init=False, repr=False)
+    _guard: AsyncGenerator[None, None] | None = attrs.field(default=None, init=False, repr=False)
     redactor: Redactor = attrs.field(init=False, repr=False)
     _first_headers: dict[str, str] = attrs.field(init=False, repr=False)
     _own_headers: dict[str, str] = attrs.field(init=False, repr=False)
@@ -287,30 +289,30 @@ class Transport:
             own.update(self._connect_headers or {})
         self._own_headers = own
 
-    def _session(self, fresh: bool = False) -> aiohttp.ClientSession:
-        if self.closed:
+    def _session(self, unsafe: bool = False) -> aiohttp.ClientSession:
+        if self._closed:
             raise ClientClosedError("the AsyncVocode client is closed")
         self._check_loop()
         if self.session is None:
             # Created lazily, inside the running loop; the Authorization header is never a
             # session default, so a borrowed session cannot send it elsewhere.
             self.session = self.network.session()
-        if not fresh:
+        if not unsafe:
             return self.session
-        if self.fresh_session is None:
+        if self._unsafe_session is None:
             # Unsafe requests never ride an idle keep-alive connection: the server may be
             # closing it as we write, and then we could not tell whether it acted. A
             # borrowed session's pool cannot be told so per request: they get our own.
-            self.fresh_session = self.network.session(force_close=True)
-        return self.fresh_session
+            self._unsafe_session = self.network.session(force_close=True)
+        return self._unsafe_session
 
     def _check_loop(self) -> None:
         """The client's connections belong to the first loop it ran in; refuse any other."""
         loop = asyncio.get_running_loop()
-        if self.loop is None:
-            self.loop = loop
+        if self._loop is None:
+            self._loop = loop
             self._watch_loop()
-        elif loop is not self.loop:
+        elif loop is not self._loop:
             raise WrongEventLoopError(
                 "this AsyncVocode client belongs to another event loop (one an earlier "
                 "asyncio.run may have closed); create one client per loop, inside it"
@@ -331,25 +333,29 @@ class Transport:
             finally:
                 await self._close_sessions()
 
-        self.guard = guard()
-        step = self.guard.__anext__()  # registers it with the loop's finalizer hooks
+        self._guard = guard()
+        step = self._guard.__anext__()  # registers it with the loop's finalizer hooks
         with contextlib.suppress(StopIteration):
             step.send(None)  # runs it to its yield, synchronously (nothing is awaited)
 
+    def mark_closed(self) -> None:
+        """Refuse every request from now on (:meth:`close` then closes the sessions)."""
+        self._closed = True
+
     async def close(self) -> None:
         """Close the sessions if they are ours; idempotent."""
-        self.closed = True
-        if self.loop is not None and asyncio.get_running_loop() is not self.loop:
+        self._closed = True
+        if self._loop is not None and asyncio.get_running_loop() is not self._loop:
             return  # another loop's: its guard closed them when that loop ended
-        if self.guard is not None:
-            await self.guard.aclose()
+        if self._guard is not None:
+            await self._guard.aclose()
         await self._close_sessions()
 
     async def _close_sessions(self) -> None:
         if self.owns_session and self.session is not None:
             await self.session.close()
-        if self.fresh_session is not None:
-            await self.fresh_session.close()
+        if self._unsafe_session is not None:
+            await self._unsafe_session.close()
 
     def _headers(self, has_body: bool, extra: Mapping[str, str] | None) -> dict[str, str]:
         # Ours last: an extra header can add to a request, never re-point its credentials.
@@ -389,10 +395,10 @@ class Transport:
         body: Payload | None,
         headers: Mapping[str, str] | None,
         timeout: float | None,
-        fresh: bool,
-        attempt: _Attempt,
+        unsafe: bool,
+        record: _Send,
     ) -> Any:
-        session = self._session(fresh)
+        session = self._session(unsafe)
         return session.request(
             method,
             self.base_url + path,
@@ -403,39 +409,39 @@ class Transport:
             timeout=self._timeout(timeout),
             proxy=self.network.proxy,
             proxy_headers=self._connect_headers,  # to a CONNECT (https)
-            middlewares=_middlewares(session, attempt, ours=fresh or self.owns_session),
-            trace_request_ctx=attempt,
+            middlewares=_middlewares(session, record, ours=unsafe or self.owns_session),
+            trace_request_ctx=record,
         )
 
-    def _attempt(self, fresh: bool) -> _Attempt:
-        """Per-request state; headers-sent is tracked on the fresh session only."""
-        return _Attempt(tracked=fresh)
+    def _record(self, unsafe: bool) -> _Send:
+        """Per-request state; headers-sent is tracked for unsafe requests only."""
+        return _Send(tracked=unsafe)
 
     def _translate(
-        self, exc: BaseException, method: str, path: str, attempt: _Attempt
+        self, exc: BaseException, method: str, path: str, record: _Send
     ) -> BaseException:
         """Our error for an aiohttp failure (or ``exc`` itself when it is not one)."""
-        closed = self.closed or (self.session is not None and self.session.closed)
+        closed = self._closed or (self.session is not None and self.session.closed)
         if closed and isinstance(exc, (aiohttp.ClientError, RuntimeError, asyncio.TimeoutError)):
             return ClientClosedError(
                 f"client closed during {method} {path}"
-                + (" (the request may have been sent)" if attempt.sent else ""),
-                request_sent=attempt.sent,
+                + (" (the request may have been sent)" if record.sent else ""),
+                request_sent=record.sent,
             )
         if isinstance(exc, aiohttp.ClientError):
-            return self._connection_error(exc, method, path, attempt.sent)
+            return self._connection_error(exc, method, path, record.sent)
         if isinstance(exc, asyncio.TimeoutError):  # aiohttp's total: the call's deadline
-            where = "" if attempt.sent else " waiting for a connection (nothing was sent)"
+            where = "" if record.sent else " waiting for a connection (nothing was sent)"
             return APITimeoutError(
                 f"{method} {path} timed out{where}",
                 method=method,
                 path=path,
-                request_sent=attempt.sent,
+                request_sent=record.sent,
             )
         return exc
 
-    def _cancelled(self, method: str, path: str, fresh: bool, attempt: _Attempt) -> None:
-        if fresh and attempt.sent:
+    def _cancelled(self, method: str, path: str, unsafe: bool, record: _Send) -> None:
+        if unsafe and record.sent:
             log.warning(
                 "%s %s was cancelled after the request may have been sent: whether it took "
                 "effect is unknown (reconcile by listing)",
@@ -457,16 +463,16 @@ class Transport:
 
         ``timeout`` bounds the whole exchange, the body's last byte included.
         """
-        attempt = self._attempt(False)
+        record = self._record(False)
         try:
-            request = self._request(method, path, params, None, headers, timeout, False, attempt)
+            request = self._request(method, path, params, None, headers, timeout, False, record)
             async with request as resp:
                 if not 200 <= resp.status < 300:
                     raise await self._status_error(resp, method, path)
                 yield resp
             return
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
-            failure = self._translate(exc, method, path, attempt)
+            failure = self._translate(exc, method, path, record)
             if failure is exc:
                 raise
         raise failure
@@ -480,20 +486,22 @@ class Transport:
         body: Payload | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
-        fresh: bool = False,
+        unsafe: bool = False,
         redactor: Redactor | None = None,
     ) -> Response:
         """Send a request and read the whole body (up to ``max_response_bytes`` decoded).
 
         The hot path of every call: no context-manager generator in between.
-        ``fresh``: on a new connection (for requests that are unsafe to repeat);
+        ``unsafe``: the request is unsafe to repeat: it goes on a new connection of its own
+        (the unsafe session's), never an idle kept-alive one, and whether its headers were
+        written is tracked;
         ``redactor``: the secrets to mask in an error's texts before they are cut to size
         (default: the API key).
         """
         started = time.monotonic()
-        attempt = self._attempt(fresh)
+        record = self._record(unsafe)
         try:
-            request = self._request(method, path, params, body, headers, timeout, fresh, attempt)
+            request = self._request(method, path, params, body, headers, timeout, unsafe, record)
             async with request as resp:
                 if 200 <= resp.status < 300:  # a final 1xx or 000 is no answer
                     redact = (redactor or self.redactor).text
@@ -502,11 +510,11 @@ class Transport:
             del resp  # its repr shows what the server sent: never in a traceback's locals
             raise error
         except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError) as exc:
-            failure = self._translate(exc, method, path, attempt)
+            failure = self._translate(exc, method, path, record)
             if failure is exc:
                 raise
         except asyncio.CancelledError:
-            self._cancelled(method, path, fresh, attempt)
+            self._cancelled(method, path, unsafe, record)
             raise
         raise failure
 

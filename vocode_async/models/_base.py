@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
@@ -21,6 +22,18 @@ _serializer: list[Serializer] = []  # installed by the converter, which sits abo
 def install_serializer(serialize: Serializer) -> None:
     """Let models serialize themselves through ``serialize(model, reveal_secrets)``."""
     _serializer[:] = [serialize]
+
+
+def _serialize(model: Model, reveal_secrets: bool) -> Any:
+    """``model`` as plain data, through the converter's serializer.
+
+    The converter sits above the models (it imports them) and installs its serializer when
+    it is imported; a model module used without the rest of the package imports it here,
+    on first use (a late import: no import cycle).
+    """
+    if not _serializer:
+        importlib.import_module("vocode_async._converter")  # installs it
+    return _serializer[0](model, reveal_secrets)
 
 
 def secret(default: Any = attrs.NOTHING) -> Any:
@@ -70,7 +83,7 @@ class Model:
         Secrets (and unknown fields whose names look secret) are ``"<redacted>"`` unless
         ``reveal_secrets=True``; decoding that output gives back an equal model.
         """
-        data: dict[str, Any] = _serializer[0](self, reveal_secrets)
+        data: dict[str, Any] = _serialize(self, reveal_secrets)
         return data
 
     def to_json(self, *, reveal_secrets: bool = False, indent: bool = False) -> str:

@@ -9,8 +9,7 @@ from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from pathlib import Path
 
-from .._endpoint import Endpoint
-from .._retry import Safety
+from .._endpoint import Endpoint, Safety
 from .._types import UNSET, Unset
 from ..models._base import Page
 from ..models.agents import CreateCallAgentParams

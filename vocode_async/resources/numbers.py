@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._endpoint import Endpoint
-from .._retry import Safety
+from .._endpoint import Endpoint, Safety
 from .._types import UNSET, Unset
 from ..models._base import Page
 from ..models.agents import AgentUpdateParams

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .._endpoint import Endpoint
-from .._retry import Safety
+from .._endpoint import Endpoint, Safety
 from .._types import UNSET, Unset
 from ..models._base import Page
 from ..models.webhooks import EventType, HTTPMethod, Webhook, WebhookParams, WebhookUpdateParams
