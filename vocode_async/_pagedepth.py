@@ -35,6 +35,7 @@ __all__ = [
     "Prefetch",
     "Strained",
     "Waited",
+    "Waiting",
     "make_depth",
 ]
 
@@ -43,8 +44,13 @@ WAIT_FLOOR = 0.001
 """A wait shorter than this (seconds) is noise, never a reason to go deeper."""
 WAIT_RATIO = 0.25
 """A wait counts when it is at least this share of the consumer's time on a page."""
-SLOW_START = 7
-"""Until a request is refused, each page waited for adds this many (x8 a round trip)."""
+FIRST = 2
+"""The depth after the first page, when it was waited for (nothing is known of the consumer
+yet: a slow one never has more requests in flight than this)."""
+GROWTH = 4
+"""Until a request is refused, the most one page not yet answered multiplies the depth by."""
+BUSY_FLOOR = 0.0001
+"""The least time a page (seconds) the depth is sized by (a consumer that takes none)."""
 PROBE = 64
 """Pages without a refusal before trying again the depth that was refused."""
 PROBE_MAX = 1024
@@ -75,6 +81,18 @@ class Waited:
 
 
 @attrs.frozen
+class Waiting:
+    """The consumer reached page ``page`` before its answer landed: the request left
+    ``age`` seconds ago. ``busy`` and ``capped`` as for :class:`Waited`, which follows when
+    the answer lands."""
+
+    page: int
+    age: float
+    busy: float | None = None
+    capped: bool = False
+
+
+@attrs.frozen
 class Landed:
     """The answer to page ``page`` landed ``seconds`` after it was asked (retries included);
     its body is ``size`` bytes."""
@@ -95,7 +113,7 @@ class Strained:
     wait: float = 0.0
 
 
-Event = Waited | Landed | Strained
+Event = Waited | Waiting | Landed | Strained
 
 
 @attrs.frozen
@@ -188,6 +206,8 @@ class AutoDepth:
     _credit: int = attrs.field(default=0, init=False)  # waited pages since the last +1
     _tried: int = attrs.field(default=0, init=False)  # the value of _clean when the try began
     _calm_until: float = attrs.field(default=-math.inf, init=False)
+    _sent: int = attrs.field(default=0, init=False)  # the depth when the episode began
+    _refused: set[int] = attrs.field(factory=set, init=False)  # pages refused in it
 
     def __attrs_post_init__(self) -> None:
         for name in ("max_prefetch", "max_buffered_bytes"):
@@ -218,6 +238,8 @@ class AutoDepth:
             return self._waited(event)
         if isinstance(event, Landed):
             return self._landed(event)
+        if isinstance(event, Waiting):
+            return self._waiting(event)
         return self._strained(event)
 
     # -- rules ----------------------------------------------------------------------
@@ -237,24 +259,47 @@ class AutoDepth:
                 )
         return None
 
+    def _waiting(self, event: Waiting) -> Change | None:
+        rtt, busy = self._rtt, event.busy
+        if self._ceiling is not None or rtt is None or busy is None or not event.capped:
+            return None
+        ahead = rtt - event.age  # the wait to come, if this answer takes the usual time
+        if ahead < max(WAIT_FLOOR, WAIT_RATIO * busy) or self.queued():
+            return None
+        hides = math.ceil(self._fastest / max(busy, BUSY_FLOOR)) + 1
+        target = min(hides, GROWTH * self.now, self.room())
+        if target <= self.now:
+            return None
+        return self._set(
+            target,
+            f"page {event.page} not answered after {_ms(event.age)}, about {_ms(ahead)} to "
+            f"wait (busy {_ms(busy)} a page; {hides} in flight hide a "
+            f"{_ms(self._fastest)} answer)",
+        )
+
     def _waited(self, event: Waited) -> Change | None:
         self._clean += 1
+        busy = event.busy
+        if busy is None:  # the first page: nothing known of the consumer yet
+            if event.seconds < WAIT_FLOOR or self._ceiling is not None:
+                return None
+            why = f"waited {_ms(event.seconds)} for the first page {event.page}"
+            return self._set(max(self.now, min(FIRST, self.room())), why)
         ceiling = self._ceiling
-        if ceiling is not None and self.now >= ceiling:  # trying the depth refused
+        if ceiling is None:
+            return None  # growth happens when a page is reached (Waiting), not after
+        if self.now >= ceiling:  # trying the depth refused
             if self._clean - self._tried < 2 * self.now:
                 return None
             self._ceiling, self._probe, self._cost = None, PROBE, PROBE_COST  # the try held
-        busy = event.busy
-        if busy is None or not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
+            return None
+        if not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
             return None  # nothing to gain from going deeper: hold
         room = self.room()
         target = self.now + 1
         if target > room or self.queued():
             return None
         why = f"waited {_ms(event.seconds)} for page {event.page} (busy {_ms(busy)} a page)"
-        ceiling = self._ceiling
-        if ceiling is None:
-            return self._set(min(self.now + SLOW_START, room), why)
         if target < ceiling:
             self._credit += 1
             if self._credit < self.now:
@@ -268,11 +313,13 @@ class AutoDepth:
 
     def _strained(self, event: Strained) -> Change | None:
         at = self.clock()
-        if at < self._calm_until:
-            return None  # the same episode: one decrease for it
+        refusal = event.reason != "cooldown"  # a cooldown holds a request back, unsent
+        if at < self._calm_until:  # the same episode: one decrease for it, but
+            return self._burst(event) if refusal else None
         rtt = RTT if self._rtt is None else self._rtt
         self._calm_until = at + event.wait + 2 * rtt
         self._clean = self._credit = 0
+        self._sent, self._refused = self.now, {event.page} if refusal else set()
         why = f"{event.reason} on page {event.page}"
         cost = max(event.wait, rtt)  # what this refusal costs the listing
         ceiling = self._ceiling
@@ -284,6 +331,19 @@ class AutoDepth:
         self._try_at = at + self._cost * cost
         self._ceiling = max(2, self.now)  # at 1, going to 2 is the try
         return self._set(max(1, self.now // 2), f"{why}: halved")
+
+    def _burst(self, event: Strained) -> Change | None:
+        """More pages refused in the episode: of the requests in flight when it began, the
+        server accepted at most the ones it did not refuse."""
+        refused = self._refused
+        if event.page in refused:
+            return None  # a retry of a page refused already
+        refused.add(event.page)
+        accepted = self._sent - len(refused)
+        if self._ceiling is not None:
+            self._ceiling = max(2, min(self._ceiling, accepted + 1))
+        why = f"{event.reason} on page {event.page}: {len(refused)} of {self._sent} refused"
+        return self._set(max(1, min(self.now, accepted)), why)
 
     def _set(self, new: int, reason: str) -> Change | None:
         old = self.now
