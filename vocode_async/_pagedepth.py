@@ -44,11 +44,14 @@ WAIT_FLOOR = 0.001
 """A wait shorter than this (seconds) is noise, never a reason to go deeper."""
 WAIT_RATIO = 0.25
 """A wait counts when it is at least this share of the consumer's time on a page."""
-FIRST = 2
-"""The depth after the first page, when it was waited for (nothing is known of the consumer
-yet: a slow one never has more requests in flight than this)."""
+SLOW_START = 7
 GROWTH = 4
-"""Until a request is refused, the most one page not yet answered multiplies the depth by."""
+"""Until a request is refused, one page reached unanswered takes the depth at most to the
+larger of +SLOW_START and xGROWTH (1 -> 8 -> 32)."""
+AHEAD_RATIO = 1.0
+"""A page reached unanswered grows the depth when the wait to come is at least this share of
+the client's time on a page: pages prefetched are decoded in the background, in slices,
+which costs CPU; a shorter wait is not worth it."""
 BUSY_FLOOR = 0.0001
 """The least time a page (seconds) the depth is sized by (a consumer that takes none)."""
 PROBE = 64
@@ -264,10 +267,11 @@ class AutoDepth:
         if self._ceiling is not None or rtt is None or busy is None or not event.capped:
             return None
         ahead = rtt - event.age  # the wait to come, if this answer takes the usual time
-        if ahead < max(WAIT_FLOOR, WAIT_RATIO * busy) or self.queued():
+        if ahead < max(WAIT_FLOOR, AHEAD_RATIO * busy) or self.queued():
             return None
         hides = math.ceil(self._fastest / max(busy, BUSY_FLOOR)) + 1
-        target = min(hides, GROWTH * self.now, self.room())
+        step = max(self.now + SLOW_START, GROWTH * self.now)
+        target = min(hides, step, self.room())
         if target <= self.now:
             return None
         return self._set(
@@ -279,14 +283,8 @@ class AutoDepth:
 
     def _waited(self, event: Waited) -> Change | None:
         self._clean += 1
-        busy = event.busy
-        if busy is None:  # the first page: nothing known of the consumer yet
-            if event.seconds < WAIT_FLOOR or self._ceiling is not None:
-                return None
-            why = f"waited {_ms(event.seconds)} for the first page {event.page}"
-            return self._set(max(self.now, min(FIRST, self.room())), why)
-        ceiling = self._ceiling
-        if ceiling is None:
+        busy, ceiling = event.busy, self._ceiling
+        if busy is None or ceiling is None:
             return None  # growth happens when a page is reached (Waiting), not after
         if self.now >= ceiling:  # trying the depth refused
             if self._clean - self._tried < 2 * self.now:
