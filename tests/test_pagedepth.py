@@ -164,7 +164,7 @@ def test_refusals_in_one_burst_bring_it_to_what_the_server_accepted() -> None:
     it goes to 4, and 5 is the depth refused (so it is not climbed back to)."""
     burst = [strain("429", 1.0, page=p) for p in (6, 7, 8, 9)]
     row: list[Event | Tick] = [*up(), *burst, strain("cooldown", 1.0, page=10)]
-    depths, auto = run(row)
+    depths, _ = run(row)
     assert depths[2:] == [8, 4, 4, 4, 4, 4]
     depths, _ = run([*row, Tick(2), *(wait(50) for _ in range(20))])
     assert depths[-1] == 4  # below 5, the depth refused: no +1 a round

@@ -2,10 +2,13 @@
 
 The pager asks :meth:`Depth.depth` each time it tops up its requests, and tells the object
 what it saw (:meth:`Depth.observe`): a page landing (:class:`Landed`), the consumer reaching
-a page (:class:`Waited`), a request of the listing refused or slowed (:class:`Strained`).
-An object that changes its depth says so (:class:`Change`, with a reason). ``limit`` bounds
-the depth and sizes the window of ids the pager keeps, so it is fixed up front. Drift halves
-the depth on top of what this object says (see :class:`._pagestate.PageState`).
+a page (:class:`Waited`; :class:`Waiting` first when its answer has not landed, so the
+depth can grow before the wait rather than after), a request of the listing refused or
+slowed (:class:`Strained`); the pager asks again at once after a :class:`Waiting`
+(:meth:`._pagestate.PageState.deepen`). An object that changes its depth says so
+(:class:`Change`, with a reason). ``limit`` bounds the depth and sizes the window of ids
+the pager keeps, so it is fixed up front. Drift halves the depth on top of what this object
+says (see :class:`._pagestate.PageState`).
 
 :class:`FixedDepth` is ``prefetch=N``. :class:`AutoDepth` is ``prefetch="auto"``, the
 default: events in, depth out, and a clock passed in, so every rule is a table test.
@@ -43,7 +46,8 @@ __all__ = [
 WAIT_FLOOR = 0.001
 """A wait shorter than this (seconds) is noise, never a reason to go deeper."""
 WAIT_RATIO = 0.25
-"""A wait counts when it is at least this share of the consumer's time on a page."""
+"""Below a refused depth, a wait counts when it is at least this share of the consumer's
+time on a page."""
 SLOW_START = 7
 GROWTH = 4
 """Until a request is refused, one page reached unanswered takes the depth at most to the
@@ -170,24 +174,31 @@ def _ms(seconds: float) -> str:
 class AutoDepth:
     """``prefetch="auto"``: as deep as the consumer's waiting shows it needs, no deeper.
 
-    - It starts at 1 and grows by :data:`SLOW_START` for each page the consumer waited for
-      (at least :data:`WAIT_FLOOR`, and :data:`WAIT_RATIO` of its own time on a page) while
-      the depth was what held the requests back: the requests are the bottleneck and more
-      pages remain. Like TCP's slow start, it multiplies every round trip (by 8), so a long
-      round trip is hidden within a few pages; overshooting a server's limit costs at most
-      that many refusals, once.
+    - It starts at 1. When the consumer reaches a page not yet answered (:class:`Waiting`)
+      while the depth was what held the requests back and more pages remain, it grows at
+      once, before the wait: to the depth that hides a round trip, the fastest answer seen
+      over the consumer's time on a page, + 1; at most the larger of +:data:`SLOW_START` and
+      x:data:`GROWTH` a step (1 -> 8 -> 32), so overshooting a server's limit costs a few
+      refusals, once. Only while no request was refused, and only when the wait to come
+      (the smoothed answer time minus the time the request has been out) is at least
+      :data:`WAIT_FLOOR` and :data:`AHEAD_RATIO` of the consumer's time on a page: pages
+      prefetched are decoded in the background, which costs CPU, so waits shorter than the
+      client's own work (a server answering at once) and a slow consumer keep it at 1.
+      The wait itself (:class:`Waited`) grows nothing more.
     - Pages ready before the consumer asks: it holds. Answers that come :data:`QUEUED`
       times slower than the fastest one seen (smoothed): it holds too, since the requests
       queue (at a server that answers one at a time, or in a client busy decoding) and more
       in flight would not come back sooner.
     - A 429, a 503, a timeout or the client's shared Retry-After halves it, once per episode
       (signals within the wait they ask for plus two round trips are one episode), and the
-      depth that was refused is remembered: below it the depth grows by one a round (one
-      page per request in flight); the refused depth itself is tried again only after
-      :data:`PROBE` pages without a refusal and :data:`PROBE_COST` times what the refusal
-      cost (a Retry-After of 1 s: 20 s), twice as long after each try that is refused (a
-      refused try goes back one step, without halving). A try that holds for two rounds
-      forgets the refused depth.
+      depth that was refused is remembered. More pages refused in the same episode (a
+      cooldown refuses nothing) bring it down to the requests of the episode's start the
+      server did not refuse (8 sent, 4 refused: 4), and the depth refused to that + 1. Below
+      the depth refused it grows by one a round (one page per request in flight, on the
+      waits); the refused depth itself is tried again only after :data:`PROBE` pages
+      without a refusal and :data:`PROBE_COST` times what the refusal cost (a Retry-After of
+      1 s: 20 s), twice as long after each try that is refused (a refused try goes back one
+      step, without halving). A try that holds for two rounds forgets the refused depth.
     - Never above ``max_prefetch``, nor above what ``max_buffered_bytes`` holds: depth + 1
       answers (the one being consumed) of the largest answer seen so far.
     """
