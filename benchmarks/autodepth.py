@@ -10,6 +10,7 @@ once (``peak``) and its refusals. The official SDK joins the 50 ms fast exact ce
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import math
@@ -76,8 +77,17 @@ def _sleep(seconds: float) -> Any:
     return pause
 
 
-def _cell(args: list[str], *, calls: int, slow: bool, runs: int, official: bool) -> dict[str, Any]:
-    names: list[Any] = ["auto", *FIXED] + (["official SDK"] if official else [])
+def _cell(
+    args: list[str],
+    *,
+    calls: int,
+    slow: bool,
+    runs: int,
+    official: bool,
+    names: list[Any] | None = None,
+) -> dict[str, Any]:
+    if names is None:
+        names = ["auto", *FIXED] + (["official SDK"] if official else [])
     samples: dict[str, list[dict[str, Any]]] = {str(n): [] for n in names}
     with _server("--calls", str(calls), *args) as url:
         for _ in range(runs):
@@ -109,40 +119,113 @@ def _calls(delay: int, slow: bool, quick: bool) -> int:
     return 2_000 if quick else 10_000
 
 
-def measure(*, runs: int = 3, quick: bool = False) -> dict[str, Any]:
-    cells = []
+def _specs(quick: bool) -> list[dict[str, Any]]:
+    """Every cell of the matrix: what the server and the consumer do, and how many calls."""
+    specs = []
     for delay in (0, 10, 50, 200):
         for slow in (False, True):
             for estimated in (False, True):
-                calls = _calls(delay, slow, quick)
-                args = ["--latency-ms", str(delay)] + (["--estimated"] if estimated else [])
-                official = delay == 50 and not slow and not estimated
-                cells.append(
+                specs.append(
                     {
                         "delay_ms": delay,
                         "consumer": "slow" if slow else "fast",
                         "totals": "estimated" if estimated else "exact",
                         "cap": None,
-                        "calls": calls,
-                        "runs": runs,
-                        "variants": _cell(
-                            args, calls=calls, slow=slow, runs=runs, official=official
-                        ),
+                        "calls": _calls(delay, slow, quick),
+                        "args": ["--latency-ms", str(delay)]
+                        + (["--estimated"] if estimated else []),
+                        "official": delay == 50 and not slow and not estimated,
                     }
                 )
     for retry_after in ("", "1"):
-        calls = 5_000 if quick else 20_000
-        args = ["--latency-ms", "50", "--cap", str(CAP), "--retry-after", retry_after]
-        cells.append(
+        specs.append(
             {
                 "delay_ms": 50,
                 "consumer": "fast",
                 "totals": "exact",
                 "cap": CAP,
                 "retry_after": retry_after or None,
-                "calls": calls,
-                "runs": runs,
-                "variants": _cell(args, calls=calls, slow=False, runs=runs, official=False),
+                "calls": 5_000 if quick else 20_000,
+                "args": ["--latency-ms", "50", "--cap", str(CAP), "--retry-after", retry_after],
+                "official": False,
             }
         )
+    return specs
+
+
+def _measure_cell(
+    spec: dict[str, Any], runs: int, names: list[Any] | None = None
+) -> dict[str, Any]:
+    cell = {k: v for k, v in spec.items() if k not in ("args", "official")}
+    slow = spec["consumer"] == "slow"
+    cell["runs"] = runs
+    cell["variants"] = _cell(
+        spec["args"],
+        calls=spec["calls"],
+        slow=slow,
+        runs=runs,
+        official=spec["official"],
+        names=names,
+    )
+    return cell
+
+
+def measure(*, runs: int = 3, quick: bool = False) -> dict[str, Any]:
+    cells = [_measure_cell(spec, runs) for spec in _specs(quick)]
     return {"size": SIZE, "slow_ms_per_item": SLOW_MS_PER_ITEM, "cells": cells}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Some cells, fewer rounds, some variants: for tuning. Prints; writes nothing.
+
+    ``python -m benchmarks.autodepth --delay 50 --consumer fast --runs 2 --variants auto,32``
+    """
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--delay", type=int, action="append", help="ms a page (repeatable)")
+    parser.add_argument("--consumer", choices=("fast", "slow"))
+    parser.add_argument("--totals", choices=("exact", "estimated"))
+    parser.add_argument(
+        "--server", choices=("uncapped", "capped", "retry-after"), help="capped: 429 above 4"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="fewer calls a cell")
+    parser.add_argument("--variants", help="comma-separated: auto,1,4,8,16,32 (default all)")
+    args = parser.parse_args(argv)
+    names: list[Any] | None = None
+    if args.variants:
+        names = [v if v == "auto" else int(v) for v in args.variants.split(",")]
+    for spec in _specs(args.quick):
+        server = (
+            "uncapped"
+            if spec["cap"] is None
+            else "retry-after"
+            if spec.get("retry_after")
+            else "capped"
+        )
+        if (
+            (args.delay and spec["delay_ms"] not in args.delay)
+            or (args.consumer and spec["consumer"] != args.consumer)
+            or (args.totals and spec["totals"] != args.totals)
+            or (args.server and server != args.server)
+        ):
+            continue
+        cell = _measure_cell({**spec, "official": False}, args.runs, names)
+        variants = cell["variants"]
+        fixed = [v for k, v in variants.items() if k != "auto" and v["refused_max"] == 0]
+        best = max((v["items_per_s"] for v in fixed), default=math.nan)
+        print(
+            f"{spec['delay_ms']} ms {spec['consumer']} {spec['totals']} {server}"
+            f" ({spec['calls']} calls, {args.runs} runs)",
+            flush=True,
+        )
+        for name, v in variants.items():
+            print(
+                f"  {name:>5}: {v['items_per_s']:9,.0f} items/s  x{v['items_per_s'] / best:.2f}"
+                f" of best fixed  peak {v['peak_max']:>2}  refused {v['refused_max']:>3}"
+                f"  depth_max {v['depth_max']}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

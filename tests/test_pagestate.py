@@ -559,3 +559,45 @@ def test_the_depth_is_asked_at_every_fill_and_drift_halves_what_it_says() -> Non
         "take 4: 5-6",  # 5, 6, 7 in flight: nothing more asked
     ]
     assert state.stats.throttled == 1
+
+
+@attrs.define
+class Dial:
+    """A depth the test turns between two pages (what ``"auto"`` does while one is awaited)."""
+
+    n: int
+
+    @property
+    def limit(self) -> int:
+        return 32
+
+    def depth(self) -> int:
+        return self.n
+
+    def observe(self, event: Waited) -> None:
+        pass
+
+
+def test_a_depth_grown_between_two_fills_asks_the_difference_at_once() -> None:
+    """``deepen``: up to the depth now, as far as the last fill allowed; never past an end
+    that landed since, never before the first fill."""
+    dial = Dial(2)
+    state: PageState[Stamped] = PageState(dial, key=lambda i: i)
+    assert state.deepen() == range(0)  # nothing known of the listing yet
+    assert state.next_request() == 1
+    first = page(1, A, at=(1, 2), total=20, exact=True, size=2)
+    fill = state.fill(state.reached(first))  # type: ignore[arg-type]
+    assert fill.send == range(2, 4)
+    dial.n = 8
+    assert state.deepen() == range(4, 10)  # 2-9 in flight
+    assert state.deepen() == range(0)
+    dial.n = 32
+    assert state.deepen() == range(10, 11)  # total 20 at 2 a page: page 10 is the last
+    dial.n = 3
+    assert state.deepen() == range(0)  # shallower: nothing dropped, nothing asked
+    other: PageState[Stamped] = PageState(Dial(2), key=lambda i: i)
+    other.next_request()
+    other.fill(other.reached(page(1, A, at=(1, 2), total=20, exact=True, size=2)))  # type: ignore[arg-type]
+    assert other.landed(page(3, [], at=(3, 4), more=False)) is not None  # the end: page 3
+    other.depth.n = 8  # type: ignore[attr-defined]
+    assert other.deepen() == range(0)  # 2 and 3 in flight, 3 is the end

@@ -2,10 +2,13 @@
 
 The pager asks :meth:`Depth.depth` each time it tops up its requests, and tells the object
 what it saw (:meth:`Depth.observe`): a page landing (:class:`Landed`), the consumer reaching
-a page (:class:`Waited`), a request of the listing refused or slowed (:class:`Strained`).
-An object that changes its depth says so (:class:`Change`, with a reason). ``limit`` bounds
-the depth and sizes the window of ids the pager keeps, so it is fixed up front. Drift halves
-the depth on top of what this object says (see :class:`._pagestate.PageState`).
+a page (:class:`Waited`; :class:`Waiting` first when its answer has not landed, so the
+depth can grow before the wait rather than after), a request of the listing refused or
+slowed (:class:`Strained`); the pager asks again at once after a :class:`Waiting`
+(:meth:`._pagestate.PageState.deepen`). An object that changes its depth says so
+(:class:`Change`, with a reason). ``limit`` bounds the depth and sizes the window of ids
+the pager keeps, so it is fixed up front. Drift halves the depth on top of what this object
+says (see :class:`._pagestate.PageState`).
 
 :class:`FixedDepth` is ``prefetch=N``. :class:`AutoDepth` is ``prefetch="auto"``, the
 default: events in, depth out, and a clock passed in, so every rule is a table test.
@@ -35,6 +38,7 @@ __all__ = [
     "Prefetch",
     "Strained",
     "Waited",
+    "Waiting",
     "make_depth",
 ]
 
@@ -42,9 +46,18 @@ __all__ = [
 WAIT_FLOOR = 0.001
 """A wait shorter than this (seconds) is noise, never a reason to go deeper."""
 WAIT_RATIO = 0.25
-"""A wait counts when it is at least this share of the consumer's time on a page."""
+"""Below a refused depth, a wait counts when it is at least this share of the consumer's
+time on a page."""
 SLOW_START = 7
-"""Until a request is refused, each page waited for adds this many (x8 a round trip)."""
+GROWTH = 4
+"""Until a request is refused, one page reached unanswered takes the depth at most to the
+larger of +SLOW_START and xGROWTH (1 -> 8 -> 32)."""
+AHEAD_RATIO = 1.0
+"""A page reached unanswered grows the depth when the wait to come is at least this share of
+the client's time on a page: pages prefetched are decoded in the background, in slices,
+which costs CPU; a shorter wait is not worth it."""
+BUSY_FLOOR = 0.0001
+"""The least time a page (seconds) the depth is sized by (a consumer that takes none)."""
 PROBE = 64
 """Pages without a refusal before trying again the depth that was refused."""
 PROBE_MAX = 1024
@@ -75,6 +88,18 @@ class Waited:
 
 
 @attrs.frozen
+class Waiting:
+    """The consumer reached page ``page`` before its answer landed: the request left
+    ``age`` seconds ago. ``busy`` and ``capped`` as for :class:`Waited`, which follows when
+    the answer lands."""
+
+    page: int
+    age: float
+    busy: float | None = None
+    capped: bool = False
+
+
+@attrs.frozen
 class Landed:
     """The answer to page ``page`` landed ``seconds`` after it was asked (retries included);
     its body is ``size`` bytes."""
@@ -95,7 +120,7 @@ class Strained:
     wait: float = 0.0
 
 
-Event = Waited | Landed | Strained
+Event = Waited | Waiting | Landed | Strained
 
 
 @attrs.frozen
@@ -149,24 +174,31 @@ def _ms(seconds: float) -> str:
 class AutoDepth:
     """``prefetch="auto"``: as deep as the consumer's waiting shows it needs, no deeper.
 
-    - It starts at 1 and grows by :data:`SLOW_START` for each page the consumer waited for
-      (at least :data:`WAIT_FLOOR`, and :data:`WAIT_RATIO` of its own time on a page) while
-      the depth was what held the requests back: the requests are the bottleneck and more
-      pages remain. Like TCP's slow start, it multiplies every round trip (by 8), so a long
-      round trip is hidden within a few pages; overshooting a server's limit costs at most
-      that many refusals, once.
+    - It starts at 1. When the consumer reaches a page not yet answered (:class:`Waiting`)
+      while the depth was what held the requests back and more pages remain, it grows at
+      once, before the wait: to the depth that hides a round trip, the fastest answer seen
+      over the consumer's time on a page, + 1; at most the larger of +:data:`SLOW_START` and
+      x:data:`GROWTH` a step (1 -> 8 -> 32), so overshooting a server's limit costs a few
+      refusals, once. Only while no request was refused, and only when the wait to come
+      (the smoothed answer time minus the time the request has been out) is at least
+      :data:`WAIT_FLOOR` and :data:`AHEAD_RATIO` of the consumer's time on a page: pages
+      prefetched are decoded in the background, which costs CPU, so waits shorter than the
+      client's own work (a server answering at once) and a slow consumer keep it at 1.
+      The wait itself (:class:`Waited`) grows nothing more.
     - Pages ready before the consumer asks: it holds. Answers that come :data:`QUEUED`
       times slower than the fastest one seen (smoothed): it holds too, since the requests
       queue (at a server that answers one at a time, or in a client busy decoding) and more
       in flight would not come back sooner.
     - A 429, a 503, a timeout or the client's shared Retry-After halves it, once per episode
       (signals within the wait they ask for plus two round trips are one episode), and the
-      depth that was refused is remembered: below it the depth grows by one a round (one
-      page per request in flight); the refused depth itself is tried again only after
-      :data:`PROBE` pages without a refusal and :data:`PROBE_COST` times what the refusal
-      cost (a Retry-After of 1 s: 20 s), twice as long after each try that is refused (a
-      refused try goes back one step, without halving). A try that holds for two rounds
-      forgets the refused depth.
+      depth that was refused is remembered. More pages refused in the same episode (a
+      cooldown refuses nothing) bring it down to the requests of the episode's start the
+      server did not refuse (8 sent, 4 refused: 4), and the depth refused to that + 1. Below
+      the depth refused it grows by one a round (one page per request in flight, on the
+      waits); the refused depth itself is tried again only after :data:`PROBE` pages
+      without a refusal and :data:`PROBE_COST` times what the refusal cost (a Retry-After of
+      1 s: 20 s), twice as long after each try that is refused (a refused try goes back one
+      step, without halving). A try that holds for two rounds forgets the refused depth.
     - Never above ``max_prefetch``, nor above what ``max_buffered_bytes`` holds: depth + 1
       answers (the one being consumed) of the largest answer seen so far.
     """
@@ -188,6 +220,8 @@ class AutoDepth:
     _credit: int = attrs.field(default=0, init=False)  # waited pages since the last +1
     _tried: int = attrs.field(default=0, init=False)  # the value of _clean when the try began
     _calm_until: float = attrs.field(default=-math.inf, init=False)
+    _sent: int = attrs.field(default=0, init=False)  # the depth when the episode began
+    _refused: set[int] = attrs.field(factory=set, init=False)  # pages refused in it
 
     def __attrs_post_init__(self) -> None:
         for name in ("max_prefetch", "max_buffered_bytes"):
@@ -218,6 +252,8 @@ class AutoDepth:
             return self._waited(event)
         if isinstance(event, Landed):
             return self._landed(event)
+        if isinstance(event, Waiting):
+            return self._waiting(event)
         return self._strained(event)
 
     # -- rules ----------------------------------------------------------------------
@@ -237,24 +273,42 @@ class AutoDepth:
                 )
         return None
 
+    def _waiting(self, event: Waiting) -> Change | None:
+        rtt, busy = self._rtt, event.busy
+        if self._ceiling is not None or rtt is None or busy is None or not event.capped:
+            return None
+        ahead = rtt - event.age  # the wait to come, if this answer takes the usual time
+        if ahead < max(WAIT_FLOOR, AHEAD_RATIO * busy) or self.queued():
+            return None
+        hides = math.ceil(self._fastest / max(busy, BUSY_FLOOR)) + 1
+        step = max(self.now + SLOW_START, GROWTH * self.now)
+        target = min(hides, step, self.room())
+        if target <= self.now:
+            return None
+        return self._set(
+            target,
+            f"page {event.page} not answered after {_ms(event.age)}, about {_ms(ahead)} to "
+            f"wait (busy {_ms(busy)} a page; {hides} in flight hide a "
+            f"{_ms(self._fastest)} answer)",
+        )
+
     def _waited(self, event: Waited) -> Change | None:
         self._clean += 1
-        ceiling = self._ceiling
-        if ceiling is not None and self.now >= ceiling:  # trying the depth refused
+        busy, ceiling = event.busy, self._ceiling
+        if busy is None or ceiling is None:
+            return None  # growth happens when a page is reached (Waiting), not after
+        if self.now >= ceiling:  # trying the depth refused
             if self._clean - self._tried < 2 * self.now:
                 return None
             self._ceiling, self._probe, self._cost = None, PROBE, PROBE_COST  # the try held
-        busy = event.busy
-        if busy is None or not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
+            return None
+        if not event.capped or event.seconds < max(WAIT_FLOOR, WAIT_RATIO * busy):
             return None  # nothing to gain from going deeper: hold
         room = self.room()
         target = self.now + 1
         if target > room or self.queued():
             return None
         why = f"waited {_ms(event.seconds)} for page {event.page} (busy {_ms(busy)} a page)"
-        ceiling = self._ceiling
-        if ceiling is None:
-            return self._set(min(self.now + SLOW_START, room), why)
         if target < ceiling:
             self._credit += 1
             if self._credit < self.now:
@@ -268,11 +322,13 @@ class AutoDepth:
 
     def _strained(self, event: Strained) -> Change | None:
         at = self.clock()
-        if at < self._calm_until:
-            return None  # the same episode: one decrease for it
+        refusal = event.reason != "cooldown"  # a cooldown holds a request back, unsent
+        if at < self._calm_until:  # the same episode: one decrease for it, but
+            return self._burst(event) if refusal else None
         rtt = RTT if self._rtt is None else self._rtt
         self._calm_until = at + event.wait + 2 * rtt
         self._clean = self._credit = 0
+        self._sent, self._refused = self.now, {event.page} if refusal else set()
         why = f"{event.reason} on page {event.page}"
         cost = max(event.wait, rtt)  # what this refusal costs the listing
         ceiling = self._ceiling
@@ -284,6 +340,19 @@ class AutoDepth:
         self._try_at = at + self._cost * cost
         self._ceiling = max(2, self.now)  # at 1, going to 2 is the try
         return self._set(max(1, self.now // 2), f"{why}: halved")
+
+    def _burst(self, event: Strained) -> Change | None:
+        """More pages refused in the episode: of the requests in flight when it began, the
+        server accepted at most the ones it did not refuse."""
+        refused = self._refused
+        if event.page in refused:
+            return None  # a retry of a page refused already
+        refused.add(event.page)
+        accepted = self._sent - len(refused)
+        if self._ceiling is not None:
+            self._ceiling = max(2, min(self._ceiling, accepted + 1))
+        why = f"{event.reason} on page {event.page}: {len(refused)} of {self._sent} refused"
+        return self._set(max(1, min(self.now, accepted)), why)
 
     def _set(self, new: int, reason: str) -> Change | None:
         old = self.now

@@ -242,6 +242,7 @@ class PageState(Generic[A]):
         self._ahead: deque[int] = deque()  # pages requested, not yet reached, in order
         self._end: int | None = None  # the lowest page that answered has_more: false
         self._last_page: int | None = None  # from total, exact or estimated
+        self._bound = 0  # the last page the last fill allowed requests for (0: none yet)
         self._cap = depth.limit  # the depth drift left (halved by each throttle)
         self._more = True  # the last page accepted said has_more, and no bound was reached
         self._taken = 0  # items accepted so far (max_items counts these)
@@ -353,14 +354,29 @@ class PageState(Generic[A]):
         if self._max_items is not None and self._size is not None:
             needed = math.ceil((self._max_items - self._taken) / self._size)
             bound = min(bound, number + needed - 1)
+        self._bound = bound
+        sent = self._top_up()
+        reason = "ahead" if dropped is None else "end overtaken: ask again"
+        return Fill(sent, drop_after=dropped, reason=reason)
+
+    def deepen(self) -> range:
+        """The depth grew while the consumer waits for a page: the pages to request now, as
+        far as the last :meth:`fill` allowed and short of an end that landed since."""
+        if not self._more or not self._bound:
+            return range(0)
+        return self._top_up()
+
+    def _top_up(self) -> range:
+        ahead, bound, first = self._ahead, self._bound, self._next_page
+        if self._end is not None:
+            bound = min(bound, self._end)
         wanted = self.depth.depth()
-        depth, first = min(wanted, self._cap), self._next_page
+        depth = min(wanted, self._cap)
         while len(ahead) < depth and self._next_page <= bound:
             ahead.append(self._next_page)
             self._next_page += 1
         self.capped = wanted <= self._cap and self._next_page <= bound
-        reason = "ahead" if dropped is None else "end overtaken: ask again"
-        return Fill(range(first, self._next_page), drop_after=dropped, reason=reason)
+        return range(first, self._next_page)
 
     # -- reaching a page ------------------------------------------------------------
 

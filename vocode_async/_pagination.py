@@ -51,6 +51,7 @@ from ._pagedepth import (
     Prefetch,
     Strained,
     Waited,
+    Waiting,
     make_depth,
 )
 from ._pagestate import Fill, PagerStats, PageState, Refetch, Take
@@ -254,6 +255,7 @@ class AsyncPager(Generic[T]):
         self._flight = _Flight(self._state, depth)
         self._woke: float | None = None  # when the consumer last got a page it waited for
         self._pending: deque[tuple[int, asyncio.Task[RawPage[T]]]] = deque()
+        self._asked: dict[int, float] = {}  # when each pending page's request was scheduled
         self._done = False
         self._items: list[T] = []
         self._index = 0
@@ -306,6 +308,7 @@ class AsyncPager(Generic[T]):
         self._done = True
         tasks = [task for _, task in self._pending]
         self._pending.clear()
+        self._asked.clear()
         for task in tasks:
             task.cancel()
         if tasks:
@@ -350,6 +353,11 @@ class AsyncPager(Generic[T]):
         self.resume_page = flight.waiting = number
         started, capped = time.perf_counter(), state.capped
         busy = None if self._woke is None else started - self._woke
+        asked = self._asked.pop(number, None)
+        if not task.done() and asked is not None:  # tell the depth before the wait, not after
+            flight.observe(Waiting(number, started - asked, busy, capped))
+            for later in state.deepen():
+                self._schedule(later)
         raw = await task
         flight.waiting = None
         self._woke = time.perf_counter()
@@ -375,7 +383,9 @@ class AsyncPager(Generic[T]):
         pending = self._pending
         if fill.drop_after is not None:
             while pending and pending[-1][0] > fill.drop_after:
-                cancelled = _drop(pending.pop()[1])
+                dropped, task = pending.pop()
+                self._asked.pop(dropped, None)
+                cancelled = _drop(task)
                 if fill.past_end:
                     self.stats.cancelled += cancelled
         for number in fill.send:
@@ -390,6 +400,7 @@ class AsyncPager(Generic[T]):
 
     def _schedule(self, number: int) -> None:
         task = self._spawn(_prepare(self._fetch, number, self._flight))
+        self._asked[number] = time.perf_counter()
         tasks = self._flight.tasks
         tasks[number] = task
         task.add_done_callback(lambda done: tasks.pop(number) if tasks.get(number) is done else 0)
