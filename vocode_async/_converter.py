@@ -600,12 +600,17 @@ class Decoder:
         body: bytes,
         page: int | None = None,
         redactor: Redactor = _NO_SECRETS,
+        skip: int = 0,
     ) -> T:
-        """Structure parsed JSON; on failure name the field path (via the detailed pass)."""
+        """Structure parsed JSON; on failure name the field path (via the detailed pass).
+
+        ``skip``: a page's items decoded (and dropped) before ``data``, so the path names
+        an item by its index in the whole page.
+        """
         try:
             return self.fast.structure(data, into)
         except Exception:
-            path, reason = self._explain(data, into)
+            path, reason = self._explain(data, into, skip)
         # A server can echo a secret as a key the path names: masked before it is a local.
         path = None if path is None else redactor.text(path)
         reason = redactor.text(reason)
@@ -622,7 +627,7 @@ class Decoder:
             page=page,
         ) from None
 
-    def _explain(self, data: Any, into: Any) -> tuple[str | None, str]:
+    def _explain(self, data: Any, into: Any, skip: int = 0) -> tuple[str | None, str]:
         """Where and why ``data`` fails to structure as ``into``.
 
         A page is explained item by item, stopping at the first bad one (the fast converter
@@ -633,7 +638,7 @@ class Decoder:
             items = data.get("items")
             if type(items) is list:
                 (item_type,) = typing.get_args(into)
-                for index, item in enumerate(items):
+                for index, item in enumerate(items, skip):
                     try:
                         self.fast.structure(item, item_type)
                     except Exception:
