@@ -139,11 +139,32 @@ def _offset(sign: str, hours: str, minutes: str) -> timezone:
     return timezone(-delta if sign == "-" else delta)
 
 
+# The form the API writes (``2023-11-14T18:52:20.698696-05:00``, six or no fraction digits,
+# ``Z`` or a numeric offset, times within range): one that every supported Python's
+# ``fromisoformat`` reads as RFC 3339 does, at a twentieth of the cost of the parse above.
+# Anything else (a leap second, another fraction, a bad date) takes that parse.
+_COMMON_FORM = re.compile(
+    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{6})?(?:[+-]\d\d:\d\d)?",
+    re.ASCII,
+)
+_fromiso = datetime.fromisoformat
+
+
 def _structure_datetime(value: Any, _: Any) -> datetime:
     if type(value) is int or type(value) is float:
         return datetime.fromtimestamp(value, tz=timezone.utc)
     if type(value) is not str:
         raise TypeError(f"expected epoch seconds or an ISO 8601 string, got {type(value).__name__}")
+    text = value[:-1] if value[-1:] == "Z" else value
+    if _COMMON_FORM.fullmatch(text) is not None:
+        try:
+            stamp = _fromiso(text)
+        except ValueError:  # the same error, in the words of the parse above
+            pass
+        else:
+            if stamp.tzinfo is None:  # no offset (or Z): UTC
+                return stamp.replace(tzinfo=timezone.utc)
+            return stamp.astimezone(timezone.utc)
     return _parse_rfc3339(value).astimezone(timezone.utc)
 
 
