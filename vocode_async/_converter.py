@@ -139,12 +139,12 @@ def _offset(sign: str, hours: str, minutes: str) -> timezone:
     return timezone(-delta if sign == "-" else delta)
 
 
-# The form the API writes (``2023-11-14T18:52:20.698696-05:00``, six or no fraction digits,
-# ``Z`` or a numeric offset, times within range): one that every supported Python's
+# The form the API writes (``2023-11-14T18:52:20.698696-05:00``: six, three or no fraction
+# digits, ``Z`` or a numeric offset, times within range): one that every supported Python's
 # ``fromisoformat`` reads as RFC 3339 does, at a twentieth of the cost of the parse above.
 # Anything else (a leap second, another fraction, a bad date) takes that parse.
 _COMMON_FORM = re.compile(
-    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{6})?(?:[+-]\d\d:\d\d)?",
+    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{6}|\.\d{3})?(?:[+-]\d\d:\d\d)?",
     re.ASCII,
 )
 _fromiso = datetime.fromisoformat
