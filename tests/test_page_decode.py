@@ -63,7 +63,7 @@ async def _turns_while_decoding(server: FakeVocodeServer, *, size: int, first: b
 async def test_a_large_page_is_decoded_while_other_tasks_run(
     server: FakeVocodeServer, first: bool
 ) -> None:
-    # 1,000 items decode in slices of 0.25 ms (3-5 ms in all): the other task runs between.
+    # 1,000 items decode in slices of 0.15 ms (3-5 ms in all): the other task runs between.
     assert await _turns_while_decoding(server, size=1000, first=first) >= 8
 
 
