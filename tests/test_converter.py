@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests import spec
 from vocode_async import ResponseDecodeError
-from vocode_async._converter import Decoder
+from vocode_async._converter import _COMMON_FORM, Decoder, _parse_rfc3339, _structure_datetime
 from vocode_async.models import (
     Call,
     CallStatus,
@@ -98,6 +100,39 @@ def test_times_epoch_or_iso_become_aware_utc(value: Any) -> None:
     call = decode({**ITEM, "start_time": value})
     assert call.start_time == datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
     assert call.start_time.utcoffset().total_seconds() == 0
+
+
+def _iso_forms() -> list[str]:
+    """Date-times around the API's own form: the dates, times, fractions and offsets the
+    quick ``fromisoformat`` path takes, and neighbours it must leave to the full parse."""
+    dates = ["2024-02-29", "2023-02-29", "2024-13-01", "0001-01-01", "9999-12-31"]
+    times = ["T00:00:00", "T23:59:59", "T24:00:00", "T12:60:00", "T23:59:60", " 10:30:00"]
+    fractions = ["", ".698696", ".123", ".5", ".1234567", "."]
+    zones = ["", "Z", "z", "+00:00", "-05:00", "+14:00", "-23:59", "+0530", "-00:00", "+24:00"]
+    loose = ["2024-01-01T10:30", "2024-01-01T10", "20240101T103000", "2024-01-01T10:30:00,5"]
+    loose += ["2024-W01-1", "2024-01-01T10:30:00ZZ", "2024-01-01T10:30:00+05", "2024-01-01"]
+    grid = [d + t + f + z for d in dates for t in times for f in fractions for z in zones]
+    return grid + loose  # the loose ones: what fromisoformat takes and RFC 3339 does not
+
+
+def test_quick_and_full_time_parses_agree() -> None:
+    """Each string decodes to the same instant (in UTC), or fails with the same error, on
+    the quick path and through the RFC 3339 parse it short-cuts."""
+
+    def outcome(parse: Callable[[], datetime]) -> tuple[Any, ...]:
+        try:
+            when = parse()
+        except Exception as exc:
+            return (type(exc), str(exc))
+        return (when, when.tzinfo)
+
+    quick = 0
+    for text in _iso_forms():
+        got = outcome(functools.partial(_structure_datetime, text, datetime))
+        want = outcome(lambda t=text: _parse_rfc3339(t).astimezone(timezone.utc))
+        assert got == want, text
+        quick += _COMMON_FORM.fullmatch(text.removesuffix("Z")) is not None
+    assert quick > 50  # the quick path was taken, and left
 
 
 def test_tagged_union_with_fallback() -> None:

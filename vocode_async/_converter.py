@@ -139,11 +139,32 @@ def _offset(sign: str, hours: str, minutes: str) -> timezone:
     return timezone(-delta if sign == "-" else delta)
 
 
+# The form the API writes (``2023-11-14T18:52:20.698696-05:00``: six, three or no fraction
+# digits, ``Z`` or a numeric offset, times within range): one that every supported Python's
+# ``fromisoformat`` reads as RFC 3339 does, at a twentieth of the cost of the parse above.
+# Anything else (a leap second, another fraction, a bad date) takes that parse.
+_COMMON_FORM = re.compile(
+    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{6}|\.\d{3})?(?:[+-]\d\d:\d\d)?",
+    re.ASCII,
+)
+_fromiso = datetime.fromisoformat
+
+
 def _structure_datetime(value: Any, _: Any) -> datetime:
     if type(value) is int or type(value) is float:
         return datetime.fromtimestamp(value, tz=timezone.utc)
     if type(value) is not str:
         raise TypeError(f"expected epoch seconds or an ISO 8601 string, got {type(value).__name__}")
+    text = value[:-1] if value[-1:] == "Z" else value
+    if _COMMON_FORM.fullmatch(text) is not None:
+        try:
+            stamp = _fromiso(text)
+        except ValueError:  # the same error, in the words of the parse above
+            pass
+        else:
+            if stamp.tzinfo is None:  # no offset (or Z): UTC
+                return stamp.replace(tzinfo=timezone.utc)
+            return stamp.astimezone(timezone.utc)
     return _parse_rfc3339(value).astimezone(timezone.utc)
 
 
@@ -600,12 +621,17 @@ class Decoder:
         body: bytes,
         page: int | None = None,
         redactor: Redactor = _NO_SECRETS,
+        skip: int = 0,
     ) -> T:
-        """Structure parsed JSON; on failure name the field path (via the detailed pass)."""
+        """Structure parsed JSON; on failure name the field path (via the detailed pass).
+
+        ``skip``: a page's items decoded (and dropped) before ``data``, so the path names
+        an item by its index in the whole page.
+        """
         try:
             return self.fast.structure(data, into)
         except Exception:
-            path, reason = self._explain(data, into)
+            path, reason = self._explain(data, into, skip)
         # A server can echo a secret as a key the path names: masked before it is a local.
         path = None if path is None else redactor.text(path)
         reason = redactor.text(reason)
@@ -622,7 +648,7 @@ class Decoder:
             page=page,
         ) from None
 
-    def _explain(self, data: Any, into: Any) -> tuple[str | None, str]:
+    def _explain(self, data: Any, into: Any, skip: int = 0) -> tuple[str | None, str]:
         """Where and why ``data`` fails to structure as ``into``.
 
         A page is explained item by item, stopping at the first bad one (the fast converter
@@ -633,7 +659,7 @@ class Decoder:
             items = data.get("items")
             if type(items) is list:
                 (item_type,) = typing.get_args(into)
-                for index, item in enumerate(items):
+                for index, item in enumerate(items, skip):
                     try:
                         self.fast.structure(item, item_type)
                     except Exception:

@@ -10,8 +10,6 @@ composes it, and it imports neither.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import itertools
 import logging
 import math
 import re
@@ -36,6 +34,7 @@ from ._errors import (
 )
 from ._gate import Gate
 from ._log import log
+from ._pagedecode import PageDecode
 from ._pagination import AsyncPager, RawPage, Strain
 from ._retry import Retrier, summary
 from ._transport import Payload, Response, Transport, secret_headers, too_large
@@ -48,9 +47,6 @@ T = TypeVar("T")
 # Parameters (query, or top-level body keys) that name one object: an empty value or a
 # control character in one is never a real id.
 _ID_PARAMS = frozenset({"id", "phone_number", "telephony_account_connection"})
-# A page with more items than this is decoded this many at a time, the event loop running
-# in between (1,000 items decode in ~10 ms: other tasks would stall that long).
-_SLICE = 50
 # orjson refuses deeper nesting (and a recursive check or converter would run out of stack).
 _MAX_DEPTH = 254
 
@@ -518,49 +514,27 @@ class Requester:
                 _name_answer(error, response, redactor)
                 raise
 
-            def decode() -> Page[T]:
-                nonlocal data  # decoded once: dropped after, so no traceback shows it
+            def whole(rest: Any, skip: int) -> Page[T]:
+                """What is left of the page (after ``skip`` items), decoded the detailed way:
+                the error names the bad field (the page's chunks stopped at it)."""
                 try:
                     return dec.structure(
-                        data,
+                        rest,
                         endpoint.response,
                         status=status,
                         content_type=content_type,
                         body=response.body,
                         page=page,
                         redactor=redactor,
+                        skip=skip,
                     )
                 except ResponseDecodeError as error:
+                    rest = None  # no local holds the JSON: error reports show locals
                     _name_answer(error, response, redactor)
                     raise
-                finally:
-                    data = None
 
-            async def decode_in_slices() -> Page[T]:
-                """A large page's items a slice at a time, the event loop running in between
-                (what a whole-page decode would give; anything bad: decoded whole, which names
-                it)."""
-                nonlocal data
-                if not _large(data):  # no local holds the JSON: error reports show locals
-                    return decode()
-                whole = data
-                items = whole["items"]
-                hook, item_type = dec.item_hook(endpoint.response)
-                each = itertools.repeat(item_type)
-                done: list[T] = []
-                with contextlib.suppress(Exception):
-                    for start in range(0, len(items), _SLICE):
-                        if start:
-                            await asyncio.sleep(0)
-                        done += map(hook, items[start : start + _SLICE], each)
-                    head = dec.fast.structure({**whole, "items": []}, endpoint.response)
-                    object.__setattr__(head, "items", tuple(done))  # new: nobody saw it yet
-                    data = None
-                    return head  # type: ignore[no-any-return]
-                del whole, items, done
-                return decode()
-
-            return RawPage(data, decode, response.request_id, decode_in_slices, len(response.body))
+            decoding = PageDecode(dec, data, endpoint.response, whole)
+            return RawPage(data, decoding.run, response.request_id, len(response.body))
 
         return AsyncPager(
             fetch,
@@ -573,12 +547,6 @@ class Requester:
             max_items=max_items,
             max_pages=max_pages,
         )
-
-
-def _large(data: Any) -> bool:
-    """Whether a parsed page has more items than are decoded in one go."""
-    items = data.get("items") if type(data) is dict else None
-    return type(items) is list and len(items) > _SLICE
 
 
 def _download_timeout(method: str, path: str, timeout: float | None) -> APITimeoutError:
