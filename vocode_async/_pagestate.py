@@ -544,3 +544,9 @@ class PageState(Generic[A]):
         if depth > 1:
             self._cap = depth // 2
             self.stats.throttled += 1
+            self.stats.depth = min(self.stats.depth, self._cap)  # the depth kept, reported
+
+    @property
+    def cap(self) -> int:
+        """The most requests drift leaves in flight (``depth.limit`` until a throttle)."""
+        return self._cap

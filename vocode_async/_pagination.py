@@ -194,7 +194,8 @@ class _Flight:
         if change is None:
             return
         stats = self.state.stats
-        stats.depth, stats.depth_changes = change.new, stats.depth_changes + 1
+        stats.depth = min(change.new, self.state.cap)  # what is kept, under drift's cap
+        stats.depth_changes += 1
         stats.depth_max = max(stats.depth_max, change.new)
         log.debug("listing depth %d -> %d: %s", change.old, change.new, change.reason)
 
