@@ -127,11 +127,6 @@ async def test_answers_that_grow_mid_listing_stay_within_max_buffered_bytes() ->
     assert held_most <= budget + page_bytes, (held_most, budget, pager.stats)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a second duplicate-only page whose exact total did not grow since the last "
-    "is taken for a cycle (any prefetch), though the total grew by more than both pages",
-)
 async def test_two_pages_inserted_at_once_do_not_stop_an_honest_listing() -> None:
     """Promise: exact listing under drift ("every call that existed when the listing began
     and still exists when it ends is yielded exactly once, at any `prefetch`"); a

@@ -338,6 +338,35 @@ CYCLES = [
         {"depth": 2},
     ),
     Row(
+        # 5 calls inserted before page 4: pages 4 and 5 hold only what was yielded, page 5
+        # with the same exact total as page 4; the growth (5) explains both (4 duplicates).
+        "an exact total that grew by more than a page explains two pages of duplicates",
+        [
+            page(1, [1, 2], total=100, exact=True),
+            page(2, [3, 4], total=100, exact=True),
+            page(3, [5, 6], total=100, exact=True),
+            page(4, [2, 3], total=105, exact=True),
+            page(5, [4, 5], total=105, exact=True),
+            page(6, [6, 7], total=105, exact=True),
+        ],
+        ["take 1: 1-2", "take 2: 3-4", "take 3: 5-6", "skip 4", "skip 5", "take 6: 7"],
+    ),
+    Row(
+        "growth already seen again as duplicates explains no more: the next such page errs",
+        [
+            page(1, [1, 2], total=100, exact=True),
+            page(2, [3, 4], total=100, exact=True),
+            page(3, [3, 4], total=102, exact=True),
+            page(4, [3, 4], total=102, exact=True),
+        ],
+        [
+            "take 1: 1-2",
+            "take 2: 3-4",
+            "skip 3",
+            "error 4: page 4 says has_more but has only items already yielded",
+        ],
+    ),
+    Row(
         "an empty page that says has_more: an error at once",
         [page(1, A), page(2, [])],
         ["take 1: 1-2", "error 2: page 2 says has_more but has no items"],

@@ -251,6 +251,7 @@ class PageState(Generic[A]):
         self._shifted_at = 0  # the clock when the latest shift landed (0: none seen)
         self._stalls = 0  # pages of only duplicates since the last new item, not catching up
         self._reach = 0  # how far into what was yielded those pages reached
+        self._growth = 0  # calls an exact total grew by, not yet seen again as duplicates
         self._chase: _Chase | None = None
 
     @property
@@ -438,11 +439,13 @@ class PageState(Generic[A]):
         self._learn(copies, edge, total - len(fresh))
         if edge.has_more and not fresh:
             self._stall(number, copies, before, total)  # raises unless drift explains it
+            self._growth = max(0, self._growth - total)
             if self._last_allowed is not None and number >= self._last_allowed:
                 self._more = False  # max_pages holds for a page skipped too
             return Skip(number, "only duplicates, reaching further: drift")
         self._stalls = self._reach = 0
         dropped, stop = total - len(fresh), None if edge.has_more else "end"
+        self._growth = max(0, self._growth - dropped)
         if self._max_items is not None and self._taken + len(fresh) >= self._max_items:
             fresh = fresh[: self._max_items - self._taken]
             del keys[len(fresh) :]
@@ -493,6 +496,8 @@ class PageState(Generic[A]):
         """Record shifts (duplicates, a changed exact total) on the clock."""
         landed = max(answer.received for answer in copies)
         before, total = self._edge, exact_total(edge)
+        if before is not None and before.total is not None and total is not None:
+            self._growth += max(0, total - before.total)  # inserted calls, duplicates to come
         if dropped:
             self.stats.dropped += dropped
             self.stats.shifts += 1
@@ -514,7 +519,8 @@ class PageState(Generic[A]):
         like, and what a cycle looks like. While such pages reach further into what was
         yielded (catching up with drift) they are skipped, and up to :data:`STALLS` that do
         not; then it is an error. An empty page, or one answered after the previous one with
-        an exact total that did not grow (so nothing was inserted), is an error at once.
+        an exact total that did not grow, while the growth seen before is already used up by
+        duplicates (so nothing inserted explains it), is an error at once.
         """
         key = self._key
         reach = self._recent.reach(key(item) for answer in copies for item in answer.items)
@@ -525,6 +531,7 @@ class PageState(Generic[A]):
             or now is None
             or before.received >= copies[0].sent  # answered out of order: cannot tell
             or now > before.total
+            or self._growth >= total  # inserts counted earlier, not all seen again yet
         )
         if total and inserted and (reach > self._reach or self._stalls < STALLS):
             self._stalls += reach <= self._reach
