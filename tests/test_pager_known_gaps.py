@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
 
+from tests.conftest import running
 from vocode_async import AsyncVocode
 
 _TEMPLATE: dict[str, Any] = {
@@ -65,20 +66,11 @@ def _page(items: list[dict[str, Any]], page: int, size: int, has_more: bool, tot
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-@contextlib.asynccontextmanager
-async def _serve(handler: Handler) -> AsyncIterator[str]:
+def _serve(handler: Handler) -> contextlib.AbstractAsyncContextManager[str]:
     """Serve ``handler`` as GET /v1/calls/list on 127.0.0.1; yield the base URL."""
     app = web.Application()
     app.router.add_get("/v1/calls/list", handler)
-    runner = web.AppRunner(app, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    return running(app)
 
 
 @pytest.mark.xfail(
