@@ -140,6 +140,12 @@ class Depth(Protocol):
         """The deepest it will ever ask for."""
         ...
 
+    @property
+    def budget(self) -> int | None:
+        """The bytes of answers the listing may hold at once (None: no bound but the
+        depth)."""
+        ...
+
     def depth(self) -> int:
         """Requests to keep in flight now (0: one page at a time, asked when reached)."""
         ...
@@ -158,6 +164,10 @@ class FixedDepth:
     @property
     def limit(self) -> int:
         return self.n
+
+    @property
+    def budget(self) -> int | None:
+        return None  # N+1 pages, whatever their size: what a fixed depth means
 
     def depth(self) -> int:
         return self.n
@@ -233,6 +243,10 @@ class AutoDepth:
     @property
     def limit(self) -> int:
         return self.max_prefetch
+
+    @property
+    def budget(self) -> int | None:
+        return self.max_buffered_bytes
 
     def depth(self) -> int:
         return self.now

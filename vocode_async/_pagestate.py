@@ -88,7 +88,10 @@ class PagerStats:
     ``throttled`` times the prefetch was halved because drift outran the pages in flight;
     ``depth`` the requests the listing keeps in flight now (as its ``prefetch`` decides:
     fixed, or what ``"auto"`` chose), ``depth_max`` the largest it reached,
-    ``depth_changes`` how many times ``"auto"`` changed it.
+    ``depth_changes`` how many times ``"auto"`` changed it; ``deferred`` answers dropped
+    unread because ``max_buffered_bytes`` had no room for them while earlier pages were held
+    (each page asked again once there was), ``held_max`` the most bytes of answers (as
+    received) the listing held at once, the page being consumed included.
     """
 
     pages: int = 0
@@ -103,6 +106,8 @@ class PagerStats:
     depth: int = 0
     depth_max: int = 0
     depth_changes: int = 0
+    deferred: int = 0
+    held_max: int = 0
 
 
 # -- decisions ------------------------------------------------------------------------

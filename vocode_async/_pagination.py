@@ -54,6 +54,7 @@ from ._pagedepth import (
     make_depth,
 )
 from ._pagestate import Fill, PagerStats, PageState, Refetch, Take
+from ._types import NoRoom, Room
 from .models._base import Page
 
 __all__ = ["AsyncPager", "PagerStats", "RawPage", "Strain"]
@@ -174,19 +175,103 @@ Strain = Callable[[str, float], None]
 """Told by the requester of each 429, 503, timeout or cooldown of one request: the reason
 (``"429"``, ``"503"``, ``"timeout"``, ``"cooldown"``) and the seconds it waits before the
 next try."""
-Fetch = Callable[[int, Strain], Coroutine[Any, Any, RawPage[T]]]
+Fetch = Callable[[int, Strain, "Room | None"], Coroutine[Any, Any, RawPage[T]]]
 Spawn = Callable[[Coroutine[Any, Any, RawPage[T]]], "asyncio.Task[RawPage[T]]"]
 
 
 @attrs.define
 class _Flight:
     """What the fetch tasks share (they must not hold the pager: a pager dropped after
-    ``break`` is collected, and so cancels them)."""
+    ``break`` is collected, and so cancels them).
+
+    **Room.** Under a byte budget (``max_buffered_bytes``) ``held`` counts the bytes of
+    each answer held or coming in, by page, from the moment its size is known (its
+    Content-Length, or what has come so far) until the consumer moves past it. An answer
+    for a page beyond the consumer's (``front``) that would take the total past the budget
+    is dropped unread (the transport raises :class:`NoRoom`); its request waits until the
+    consumer has moved on far enough, lowest page first, then asks again with its size
+    reserved. The consumer's own page always gets in, so held answers stay within the
+    budget plus that one page, however the answers' sizes change mid-listing.
+    """
 
     state: PageState[RawPage[Any]]
     depth: Depth
     waiting: int | None = None  # the page the consumer is waiting for
     tasks: dict[int, asyncio.Task[Any]] = attrs.field(factory=dict)
+    front: int = 1  # the consumer's page (a lower page is done with)
+    held: dict[int, int] = attrs.field(factory=dict)
+    queue: set[int] = attrs.field(factory=set)  # pages waiting for room to ask again
+    _freed: asyncio.Event | None = None
+
+    def room(self, page: int) -> Room | None:
+        """What the transport asks as page ``page``'s answer comes in (None: no budget)."""
+        budget = self.depth.budget
+        if budget is None:
+            return None
+        held = self.held
+
+        def fits(size: int) -> bool:
+            if page > self.front and sum(held.values()) - held.get(page, 0) + size > budget:
+                held.pop(page, None)  # what came of it so far is dropped too
+                return False
+            self._hold(page, size)
+            return True
+
+        return fits
+
+    def _hold(self, page: int, size: int) -> None:
+        held = self.held
+        held[page] = size
+        stats = self.state.stats
+        stats.held_max = max(stats.held_max, sum(held.values()))
+
+    async def wait_room(self, page: int, size: int) -> None:
+        """Until ``size`` more bytes fit (or ``page`` is the consumer's), lower pages
+        first; then reserve them for page ``page``."""
+        budget, held, queue = self.depth.budget, self.held, self.queue
+        assert budget is not None
+        queue.add(page)
+        try:
+            while page > self.front and (
+                page != min(queue) or sum(held.values()) - held.get(page, 0) + size > budget
+            ):
+                if self._freed is None:
+                    self._freed = asyncio.Event()
+                await self._freed.wait()
+        finally:
+            queue.discard(page)
+            self._wake()  # the next page in the queue may fit too
+        self._hold(page, size)
+
+    def advance(self, page: int) -> None:
+        """The consumer moved on to page ``page``: every earlier answer is let go."""
+        self.front = page
+        held = self.held
+        for done in [number for number in held if number < page]:
+            del held[done]
+        self._wake()
+
+    def release(self, page: int) -> None:
+        """Page ``page``'s answer will not be held (cancelled, failed, dropped)."""
+        if self.held.pop(page, None) is not None:
+            self._wake()
+
+    def _wake(self) -> None:
+        if self._freed is not None:
+            self._freed.set()
+            self._freed = None
+
+    def deferred(self, page: int, size: int, seconds: float) -> None:
+        """Page ``page``'s answer (``size`` bytes at least) was dropped unread for room."""
+        self.state.stats.deferred += 1
+        log.debug(
+            "page %d: its answer (%d bytes or more) dropped unread, max_buffered_bytes=%d "
+            "holds no more now; asked again when the listing has moved on",
+            page,
+            size,
+            self.depth.budget,
+        )
+        self.observe(Landed(page, seconds, size))
 
     def observe(self, event: Event) -> None:
         """Tell the depth; count and log a change it makes."""
@@ -301,7 +386,8 @@ class AsyncPager(Generic[T]):
         return self._first().__await__()
 
     async def _first(self) -> Page[T]:
-        raw = await self._fetch(self._start_page, self._flight.strain(self._start_page))
+        start = self._start_page
+        raw = await self._fetch(start, self._flight.strain(start), None)
         self._state.check(raw.stamp(self._start_page, 0, 0))
         await raw.settle()
         return raw.page()
@@ -360,6 +446,7 @@ class AsyncPager(Generic[T]):
             self._schedule(number)
         number, task = pending.popleft()
         self.resume_page = flight.waiting = number
+        flight.advance(number)
         started, capped = time.perf_counter(), state.capped
         busy = None if self._woke is None else started - self._woke
         asked = self._asked.pop(number, None)
@@ -373,7 +460,8 @@ class AsyncPager(Generic[T]):
         flight.observe(Waited(number, self._woke - started, busy, capped))
         decision = state.reached(raw)
         while isinstance(decision, Refetch):
-            decision = state.refetched(await _prepare(self._fetch, decision.page, flight))
+            fresh = await _prepare(self._fetch, decision.page, flight, urgent=True)
+            decision = state.refetched(fresh)
         self._apply(state.fill(decision))
         if pending:
             await asyncio.sleep(0)  # let the prefetch write its request before we decode
@@ -394,6 +482,7 @@ class AsyncPager(Generic[T]):
             while pending and pending[-1][0] > fill.drop_after:
                 dropped, task = pending.pop()
                 self._asked.pop(dropped, None)
+                self._flight.release(dropped)
                 cancelled = _drop(task)
                 if fill.past_end:
                     self.stats.cancelled += cancelled
@@ -408,11 +497,19 @@ class AsyncPager(Generic[T]):
             del ids[next(iter(ids))]
 
     def _schedule(self, number: int) -> None:
-        task = self._spawn(_prepare(self._fetch, number, self._flight))
+        flight = self._flight
+        task = self._spawn(_prepare(self._fetch, number, flight))
         self._asked[number] = time.perf_counter()
-        tasks = self._flight.tasks
+        tasks = flight.tasks
         tasks[number] = task
-        task.add_done_callback(lambda done: tasks.pop(number) if tasks.get(number) is done else 0)
+
+        def done(task: asyncio.Task[Any]) -> None:
+            if tasks.get(number) is task:
+                del tasks[number]
+            if task.cancelled() or task.exception() is not None:
+                flight.release(number)
+
+        task.add_done_callback(done)
         self._pending.append((number, task))
 
 
@@ -422,15 +519,28 @@ def _drop(task: asyncio.Task[Any]) -> bool:
     return task.cancel()
 
 
-async def _prepare(fetch: Fetch[T], number: int, flight: _Flight) -> RawPage[T]:
+async def _prepare(
+    fetch: Fetch[T], number: int, flight: _Flight, *, urgent: bool = False
+) -> RawPage[T]:
     """Fetch a page, stamp it, check its echoes; decode it now if the consumer is busy.
 
     When the consumer waits for this very page, decoding is left until the next request has
     been sent (see ``AsyncPager._step``); a decode error is left to surface there too.
+    An answer the budget has no room for is asked again when there is (``urgent``: a page
+    the consumer needs now, outside the budget).
     """
     state = flight.state
-    sent, started = state.send(), time.perf_counter()
-    raw = (await fetch(number, flight.strain(number))).stamp(number, sent, state.tick())
+    room = None if urgent else flight.room(number)
+    while True:
+        sent, started = state.send(), time.perf_counter()
+        try:
+            raw = await fetch(number, flight.strain(number), room)
+            break
+        except NoRoom as refused:
+            size = refused.size  # wait outside the handler: its traceback holds the answer
+        flight.deferred(number, size, time.perf_counter() - started)
+        await flight.wait_room(number, size)
+    raw.stamp(number, sent, state.tick())
     flight.observe(Landed(number, time.perf_counter() - started, raw.body_bytes))
     cut = state.landed(raw)
     if cut is not None:

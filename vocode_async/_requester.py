@@ -38,7 +38,7 @@ from ._pagedecode import PageDecode
 from ._pagination import AsyncPager, RawPage, Strain
 from ._retry import Retrier, summary
 from ._transport import Payload, Response, Transport, secret_headers, too_large
-from ._types import UNSET, Prefetch, Query, Unset
+from ._types import UNSET, Prefetch, Query, Room, Unset
 from .models._base import Page
 
 __all__ = ["Capture", "Core", "RequestOptions", "Requester"]
@@ -284,6 +284,7 @@ class Requester:
         redactor: Redactor | None = None,
         listing: bool = False,
         strain: Strain | None = None,
+        room: Room | None = None,
     ) -> Response:
         """Send one operation with retries; the whole 2xx response.
 
@@ -291,14 +292,17 @@ class Requester:
         and the body's secrets); the encoded body only ever sits in a :class:`Payload`.
         ``listing``: a listing page, which takes a slot of the listings' share of the pool.
         ``strain`` hears of each 429, 503, timeout or shared cooldown on the way (a
-        listing's depth listens).
+        listing's depth listens); ``room`` is asked as a listing page's answer comes in
+        whether the listing can hold it (:class:`._types.NoRoom` if not, never retried).
         """
         query = merged_extra(params, self.options.extra_query, "extra_query")
         check_params(query)
         redactor = redactor or self.redactor(body)
         payload, safety = self._encode(endpoint, body)
         try:
-            response = await self._send(endpoint, query, payload, safety, redactor, listing, strain)
+            response = await self._send(
+                endpoint, query, payload, safety, redactor, listing, strain, room
+            )
         except VocodeError as error:
             scrub(error)
             redactor.error(error)
@@ -316,6 +320,7 @@ class Requester:
         redactor: Redactor,
         listing: bool,
         strain: Strain | None,
+        room: Room | None,
     ) -> Response:
         options = self.options
         deadline = None if options.timeout is None else time.monotonic() + options.timeout
@@ -351,6 +356,7 @@ class Requester:
                     timeout=remaining,
                     unsafe=unsafe,
                     redactor=redactor,
+                    room=room,
                 )
             except VocodeError as failure:
                 error = failure
@@ -500,9 +506,10 @@ class Requester:
 
         redactor = self.core.transport.redactor
 
-        async def fetch(page: int, strain: Strain) -> RawPage[T]:
+        async def fetch(page: int, strain: Strain, room: Room | None) -> RawPage[T]:
+            params = {**query, "page": page}
             response = await self.send(
-                endpoint, params={**query, "page": page}, listing=True, strain=strain
+                endpoint, params=params, listing=True, strain=strain, room=room
             )
             dec = decoder()
             status, content_type = response.status, response.content_type

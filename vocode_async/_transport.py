@@ -48,7 +48,7 @@ from ._errors import (
 )
 from ._log import log
 from ._retryafter import parse_retry_after
-from ._types import Query
+from ._types import NoRoom, Query, Room
 
 __all__ = ["Network", "Payload", "Response", "Transport", "env_proxy", "secret_headers"]
 
@@ -488,6 +488,7 @@ class Transport:
         timeout: float | None = None,
         unsafe: bool = False,
         redactor: Redactor | None = None,
+        room: Room | None = None,
     ) -> Response:
         """Send a request and read the whole body (up to ``max_response_bytes`` decoded).
 
@@ -496,7 +497,9 @@ class Transport:
         (the unsafe session's), never an idle kept-alive one, and whether its headers were
         written is tracked;
         ``redactor``: the secrets to mask in an error's texts before they are cut to size
-        (default: the API key).
+        (default: the API key);
+        ``room``: a listing page's budget, asked as the 2xx body comes in (see
+        :meth:`_read_capped`).
         """
         started = time.monotonic()
         record = self._record(unsafe)
@@ -505,7 +508,8 @@ class Transport:
             async with request as resp:
                 if 200 <= resp.status < 300:  # a final 1xx or 000 is no answer
                     redact = (redactor or self.redactor).text
-                    return Response.of(resp, await self._read_capped(resp), started, redact)
+                    answer = await self._read_capped(resp, room)
+                    return Response.of(resp, answer, started, redact)
                 error = await self._status_error(resp, method, path, redactor)
             del resp  # its repr shows what the server sent: never in a traceback's locals
             raise error
@@ -518,18 +522,24 @@ class Transport:
             raise
         raise failure
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+    async def _read_capped(self, resp: aiohttp.ClientResponse, room: Room | None) -> bytes:
         """The body, decoded, refused once it passes the cap (a gzip bomb is small on the
         wire: the decoded bytes are counted as aiohttp inflates them, piece by piece).
 
         What aiohttp inflates by is not what a header lookup says (two Content-Encoding
         headers: it may read the last, ``headers.get`` gives the first), so only a body
         with no Content-Encoding at all is taken whole on its Content-Length.
+        ``room`` (a listing page) is asked first with that length, else with the bytes
+        decoded so far at each piece; on a no the connection is dropped and :class:`NoRoom`
+        raised, so an answer the listing cannot hold is never held.
         """
         cap = self.max_response_bytes
         length = resp.content_length
         plain = hdrs.CONTENT_ENCODING not in resp.headers  # then wire bytes = decoded bytes
         if plain and length is not None and length <= cap:
+            if room is not None and not room(length):
+                resp.close()
+                raise NoRoom(length)
             return await resp.read()
         if not plain or length is None:
             chunks: list[bytes] = []
@@ -538,6 +548,10 @@ class Transport:
                 size += len(chunk)
                 if size > cap:
                     break
+                if room is not None and not room(size):
+                    del chunks, chunk  # the traceback keeps this frame: not the answer
+                    resp.close()
+                    raise NoRoom(size)
                 chunks.append(chunk)
             else:
                 return b"".join(chunks)
