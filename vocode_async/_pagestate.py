@@ -214,10 +214,11 @@ class PageState(Generic[A]):
 
     **Duplicates.** Drift of a page or more between requests in flight together makes pages
     of only duplicates: skipped (:class:`Skip`) while they reach further into what was
-    yielded, and the depth halved (``stats.throttled``); :data:`STALLS` that stop reaching,
-    an empty page with ``has_more``, or one answered in order with an exact total that did
-    not grow (a cycle, not drift) raise. A re-fetch that cannot reach the stale copy within
-    :data:`CHASE` pages raises.
+    yielded, and the depth halved (``stats.throttled``); :data:`STALLS` that stop reaching
+    (unless inserts the exact total counted, not yet seen again, explain them: up to
+    :data:`CHASE` such pages in a row), an empty page with ``has_more``, or one answered in
+    order with an exact total that did not grow (a cycle, not drift) raise. A re-fetch that
+    cannot reach the stale copy within :data:`CHASE` pages raises.
 
     **Unseen.** A deletion moves later calls up one, so a page-number listing can skip one;
     an exact total that shrank between pages answered in order is counted (``stats.shrunk``).
@@ -255,6 +256,7 @@ class PageState(Generic[A]):
         self._edge: _Edge | None = None
         self._shifted_at = 0  # the clock when the latest shift landed (0: none seen)
         self._stalls = 0  # pages of only duplicates since the last new item, not catching up
+        self._explained = 0  # of those, pages the exact total's growth explained
         self._reach = 0  # how far into what was yielded those pages reached
         self._growth = 0  # calls an exact total grew by, not yet seen again as duplicates
         self._chase: _Chase | None = None
@@ -448,7 +450,7 @@ class PageState(Generic[A]):
             if self._last_allowed is not None and number >= self._last_allowed:
                 self._more = False  # max_pages holds for a page skipped too
             return Skip(number, "only duplicates, reaching further: drift")
-        self._stalls = self._reach = 0
+        self._stalls = self._reach = self._explained = 0
         dropped, stop = total - len(fresh), None if edge.has_more else "end"
         self._growth = max(0, self._growth - dropped)
         if self._max_items is not None and self._taken + len(fresh) >= self._max_items:
@@ -538,11 +540,22 @@ class PageState(Generic[A]):
             or now > before.total
             or self._growth >= total  # inserts counted earlier, not all seen again yet
         )
-        if total and inserted and (reach > self._reach or self._stalls < STALLS):
-            self._stalls += reach <= self._reach
+        explained = self._growth >= total and self._explained < CHASE  # counted inserts
+        if total and inserted and (reach > self._reach or self._stalls < STALLS or explained):
+            if reach <= self._reach:
+                if explained:
+                    self._explained += 1  # a page of inserts per request, for a while
+                else:
+                    self._stalls += 1
             self._reach = max(self._reach, reach)
             self._throttle()
             return
+        if total and inserted and self._growth >= total:
+            raise PaginationError(
+                f"page {number}: calls were inserted a page or more per request for "
+                f"{CHASE} pages in a row; the listing cannot keep up",
+                page=number,
+            )
         what = "no items" if not total else "only items already yielded"
         raise PaginationError(
             f"page {number} says has_more but has {what}; stopping instead of looping",

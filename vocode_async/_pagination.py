@@ -191,7 +191,10 @@ class _Flight:
     is dropped unread (the transport raises :class:`NoRoom`); its request waits until the
     consumer has moved on far enough, lowest page first, then asks again with its size
     reserved. The consumer's own page always gets in, so held answers stay within the
-    budget plus that one page, however the answers' sizes change mid-listing.
+    budget plus that one page, however the answers' sizes change mid-listing. Copies
+    fetched again for drift (the consumer waits for them) always get in too and count in
+    ``refetched`` until the consumer moves on: a drift chase may pass the budget by the
+    pages it walks (at most :data:`._pagestate.CHASE`), and ``stats.held_max`` shows it.
     """
 
     state: PageState[RawPage[Any]]
@@ -200,30 +203,36 @@ class _Flight:
     tasks: dict[int, asyncio.Task[Any]] = attrs.field(factory=dict)
     front: int = 1  # the consumer's page (a lower page is done with)
     held: dict[int, int] = attrs.field(factory=dict)
+    refetched: dict[int, int] = attrs.field(factory=dict)  # copies fetched again, by page
     queue: set[int] = attrs.field(factory=set)  # pages waiting for room to ask again
     _freed: asyncio.Event | None = None
 
-    def room(self, page: int) -> Room | None:
-        """What the transport asks as page ``page``'s answer comes in (None: no budget)."""
+    def room(self, page: int, *, urgent: bool = False) -> Room | None:
+        """What the transport asks as page ``page``'s answer comes in (None: no budget);
+        ``urgent``: a copy fetched again for drift, always let in (and counted)."""
         budget = self.depth.budget
         if budget is None:
             return None
+        if urgent:
+            return lambda size: self._hold(self.refetched, page, size)
         held = self.held
 
         def fits(size: int) -> bool:
-            if page > self.front and sum(held.values()) - held.get(page, 0) + size > budget:
+            if page > self.front and self._total() - held.get(page, 0) + size > budget:
                 held.pop(page, None)  # what came of it so far is dropped too
                 return False
-            self._hold(page, size)
-            return True
+            return self._hold(held, page, size)
 
         return fits
 
-    def _hold(self, page: int, size: int) -> None:
-        held = self.held
+    def _total(self) -> int:
+        return sum(self.held.values()) + sum(self.refetched.values())
+
+    def _hold(self, held: dict[int, int], page: int, size: int) -> bool:
         held[page] = size
         stats = self.state.stats
-        stats.held_max = max(stats.held_max, sum(held.values()))
+        stats.held_max = max(stats.held_max, self._total())
+        return True
 
     async def wait_room(self, page: int, size: int) -> None:
         """Until ``size`` more bytes fit (or ``page`` is the consumer's), lower pages
@@ -233,7 +242,7 @@ class _Flight:
         queue.add(page)
         try:
             while page > self.front and (
-                page != min(queue) or sum(held.values()) - held.get(page, 0) + size > budget
+                page != min(queue) or self._total() - held.get(page, 0) + size > budget
             ):
                 if self._freed is None:
                     self._freed = asyncio.Event()
@@ -241,7 +250,7 @@ class _Flight:
         finally:
             queue.discard(page)
             self._wake()  # the next page in the queue may fit too
-        self._hold(page, size)
+        self._hold(held, page, size)
 
     def advance(self, page: int) -> None:
         """The consumer moved on to page ``page``: every earlier answer is let go."""
@@ -249,6 +258,7 @@ class _Flight:
         held = self.held
         for done in [number for number in held if number < page]:
             del held[done]
+        self.refetched.clear()  # the chunk they were fetched for is done with
         self._wake()
 
     def release(self, page: int) -> None:
@@ -526,11 +536,11 @@ async def _prepare(
 
     When the consumer waits for this very page, decoding is left until the next request has
     been sent (see ``AsyncPager._step``); a decode error is left to surface there too.
-    An answer the budget has no room for is asked again when there is (``urgent``: a page
-    the consumer needs now, outside the budget).
+    An answer the budget has no room for is asked again when there is (``urgent``: a copy
+    the consumer needs now, let in whatever its size).
     """
     state = flight.state
-    room = None if urgent else flight.room(number)
+    room = flight.room(number, urgent=urgent)
     while True:
         sent, started = state.send(), time.perf_counter()
         try:

@@ -100,7 +100,8 @@ class SyncCallsResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -195,7 +196,8 @@ class SyncAgentsResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -341,7 +343,8 @@ class SyncNumbersResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -442,7 +445,8 @@ class SyncPromptsResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -526,7 +530,8 @@ class SyncActionsResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -582,7 +587,8 @@ class SyncVoicesResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -638,7 +644,8 @@ class SyncWebhooksResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -715,7 +722,8 @@ class SyncVectorDatabasesResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
@@ -789,7 +797,8 @@ class SyncAccountConnectionsResource(SyncResource):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).

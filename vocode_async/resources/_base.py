@@ -79,7 +79,8 @@ class Collection(Resource, Generic[L, G]):
         ``prefetch="auto"`` (the default) keeps as many page requests in flight as the
         listing shows it needs: from 1, deeper while you wait for pages, shallower on a
         429, 503 or timeout; never above ``max_prefetch`` requests, nor above what
-        ``max_buffered_bytes`` of answers (as received, the page you hold included) allows.
+        ``max_buffered_bytes`` of answers (as received) allows; the page you need always
+        gets in, on top if need be, and so do copies fetched again for drift.
         ``prefetch=N`` keeps N in flight (0: strictly sequential). Resume a failed listing
         with ``start_page=pager.resume_page``. ``max_items`` / ``max_pages`` stop the
         listing there (against a server that never says ``has_more: false``).
