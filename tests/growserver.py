@@ -16,10 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.pageserver import page_body as envelope
+
 SIZE, PAGES, BIG_FROM, PAD = 10, 60, 12, 40_000
 
 
-def call(ident: str, pad: int) -> dict[str, Any]:
+def call(ident: str, pad: int = 0) -> dict[str, Any]:
     """A normalized call as the API lists it; ``pad`` bytes of context make it large."""
     return {
         "id": ident,
@@ -47,17 +49,16 @@ def call(ident: str, pad: int) -> dict[str, Any]:
     }
 
 
+def encoded(items: list[dict[str, Any]], page: int, size: int, total: int) -> bytes:
+    """A page of ``items`` with an exact ``total``, as the server sends it."""
+    more = page * size < total
+    return json.dumps(envelope(items, page, size, has_more=more, total=total)).encode()
+
+
 def page_body(page: int) -> bytes:
     pad = PAD if page >= BIG_FROM else 0
-    body = {
-        "items": [call(f"p{page}-{i}", pad) for i in range(SIZE)],
-        "page": page,
-        "size": SIZE,
-        "has_more": page < PAGES,
-        "total": PAGES * SIZE,
-        "total_is_estimated": False,
-    }
-    return json.dumps(body).encode()
+    items = [call(f"p{page}-{i}", pad) for i in range(SIZE)]
+    return encoded(items, page, SIZE, PAGES * SIZE)
 
 
 async def answer(request: web.Request, body: bytes, framing: str) -> web.StreamResponse:

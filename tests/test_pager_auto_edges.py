@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -20,23 +18,6 @@ from tests import growserver
 from tests.conftest import running
 from vocode_async import AsyncVocode, PaginationError
 from vocode_async._types import Prefetch
-
-
-def _call(ident: str, pad: int = 0) -> dict[str, Any]:
-    return growserver.call(ident, pad)
-
-
-def _page(items: list[dict[str, Any]], page: int, size: int, has_more: bool, total: int) -> bytes:
-    body = {
-        "items": items,
-        "page": page,
-        "size": size,
-        "has_more": has_more,
-        "total": total,
-        "total_is_estimated": False,
-    }
-    return json.dumps(body).encode()
-
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -101,9 +82,9 @@ def _large(pages: int, framing: str, sent: list[int]) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         page = int(request.query["page"])
         await asyncio.sleep(0.01)
-        items = [_call(f"p{page}-{i}", 40_000) for i in range(10)]
+        items = [growserver.call(f"p{page}-{i}", 40_000) for i in range(10)]
         sent.append(page)
-        body = _page(items, page, 10, page < pages, pages * 10)
+        body = growserver.encoded(items, page, 10, pages * 10)
         return await growserver.answer(request, body, framing)
 
     return handler
@@ -175,7 +156,7 @@ async def test_two_pages_inserted_at_once_do_not_stop_an_honest_listing() -> Non
             inserted = True
             calls[:0] = [f"new-{i}" for i in range(25)]
         window = calls[(page - 1) * size : page * size]
-        body = _page([_call(c) for c in window], page, size, page * size < len(calls), len(calls))
+        body = growserver.encoded([growserver.call(c) for c in window], page, size, len(calls))
         return web.Response(body=body, content_type="application/json")
 
     async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:
@@ -217,8 +198,8 @@ async def test_stats_depth_reports_the_depth_drift_left() -> None:
                 inserted = True
                 calls[:0] = [f"new-{i}" for i in range(15)]
             window = calls[(page - 1) * size : page * size]
-            items = [_call(c) for c in window]
-            body = _page(items, page, size, page * size < len(calls), len(calls))
+            items = [growserver.call(c) for c in window]
+            body = growserver.encoded(items, page, size, len(calls))
             return web.Response(body=body, content_type="application/json")
         finally:
             now -= 1
@@ -247,8 +228,7 @@ def _inserting(pages: range, calls: list[str]) -> Handler:
             calls[:0] = [f"new-{page}-{i}" for i in range(10)]
         asked.add(page)
         window = calls[(page - 1) * 10 : page * 10]
-        more = page * 10 < len(calls)
-        body = _page([_call(c) for c in window], page, 10, more, len(calls))
+        body = growserver.encoded([growserver.call(c) for c in window], page, 10, len(calls))
         return web.Response(body=body, content_type="application/json")
 
     return handler
@@ -306,7 +286,7 @@ async def test_pages_shorter_than_size_with_more_to_come_do_not_lose_calls() -> 
         more = page * 10 < len(calls)
         if more:
             window = window[:7]
-        body = _page([_call(c) for c in window], page, 10, more, len(calls))
+        body = growserver.encoded([growserver.call(c) for c in window], page, 10, len(calls))
         return web.Response(body=body, content_type="application/json")
 
     async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:

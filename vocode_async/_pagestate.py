@@ -532,15 +532,16 @@ class PageState(Generic[A]):
         key = self._key
         reach = self._recent.reach(key(item) for answer in copies for item in answer.items)
         now = self._edge.total if self._edge is not None else None
+        counted = self._growth >= total  # inserts counted earlier, not all seen again yet
         inserted = (  # could calls inserted since the previous page explain it?
             before is None
             or before.total is None
             or now is None
             or before.received >= copies[0].sent  # answered out of order: cannot tell
             or now > before.total
-            or self._growth >= total  # inserts counted earlier, not all seen again yet
+            or counted
         )
-        explained = self._growth >= total and self._explained < CHASE  # counted inserts
+        explained = counted and self._explained < CHASE
         if total and inserted and (reach > self._reach or self._stalls < STALLS or explained):
             if reach <= self._reach:
                 if explained:
@@ -550,7 +551,7 @@ class PageState(Generic[A]):
             self._reach = max(self._reach, reach)
             self._throttle()
             return
-        if total and inserted and self._growth >= total:
+        if total and counted:  # explained, but for CHASE pages in a row
             raise PaginationError(
                 f"page {number}: calls were inserted a page or more per request for "
                 f"{CHASE} pages in a row; the listing cannot keep up",

@@ -218,12 +218,18 @@ class _Flight:
         held = self.held
 
         def fits(size: int) -> bool:
-            if page > self.front and self._total() - held.get(page, 0) + size > budget:
+            if self._over(page, size, budget):
                 held.pop(page, None)  # what came of it so far is dropped too
                 return False
             return self._hold(held, page, size)
 
         return fits
+
+    def _over(self, page: int, size: int, budget: int) -> bool:
+        """Whether ``size`` bytes for page ``page`` would pass the budget (never for the
+        consumer's page)."""
+        others = self._total() - self.held.get(page, 0)
+        return page > self.front and others + size > budget
 
     def _total(self) -> int:
         return sum(self.held.values()) + sum(self.refetched.values())
@@ -241,9 +247,7 @@ class _Flight:
         assert budget is not None
         queue.add(page)
         try:
-            while page > self.front and (
-                page != min(queue) or self._total() - held.get(page, 0) + size > budget
-            ):
+            while page > self.front and (page != min(queue) or self._over(page, size, budget)):
                 if self._freed is None:
                     self._freed = asyncio.Event()
                 await self._freed.wait()
@@ -398,7 +402,7 @@ class AsyncPager(Generic[T]):
     async def _first(self) -> Page[T]:
         start = self._start_page
         raw = await self._fetch(start, self._flight.strain(start), None)
-        self._state.check(raw.stamp(self._start_page, 0, 0))
+        self._state.check(raw.stamp(start, 0, 0))
         await raw.settle()
         return raw.page()
 
