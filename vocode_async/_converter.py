@@ -139,12 +139,13 @@ def _offset(sign: str, hours: str, minutes: str) -> timezone:
     return timezone(-delta if sign == "-" else delta)
 
 
-# The form the API writes (``2023-11-14T18:52:20.698696-05:00``: six, three or no fraction
-# digits, ``Z`` or a numeric offset, times within range): one that every supported Python's
-# ``fromisoformat`` reads as RFC 3339 does, at a twentieth of the cost of the parse above.
-# Anything else (a leap second, another fraction, a bad date) takes that parse.
+# The forms the API and its proxies write (``2023-11-14T18:52:20.698696-05:00``: any number
+# of fraction digits, ``Z`` or a numeric offset, times within range): one that every
+# supported Python's ``fromisoformat`` reads as RFC 3339 does, once its fraction is cut or
+# padded to six digits (as the parse above does; 3.10 reads only three or six), at a
+# twentieth of that parse's cost. Anything else (a leap second, a bad date) takes the parse.
 _COMMON_FORM = re.compile(
-    r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{6}|\.\d{3})?(?:[+-]\d\d:\d\d)?",
+    r"(\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d+))?((?:[+-]\d\d:\d\d)?)",
     re.ASCII,
 )
 _fromiso = datetime.fromisoformat
@@ -156,7 +157,11 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     if type(value) is not str:
         raise TypeError(f"expected epoch seconds or an ISO 8601 string, got {type(value).__name__}")
     text = value[:-1] if value[-1:] == "Z" else value
-    if _COMMON_FORM.fullmatch(text) is not None:
+    form = _COMMON_FORM.fullmatch(text)
+    if form is not None:
+        fraction = form.group(2)
+        if fraction is not None and len(fraction) != 6:
+            text = f"{form.group(1)}.{fraction[:6]:0<6}{form.group(3)}"
         try:
             stamp = _fromiso(text)
         except ValueError:  # the same error, in the words of the parse above

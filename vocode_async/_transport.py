@@ -64,9 +64,16 @@ class Response:
     status: int
     body: bytes = attrs.field(repr=False)
     content_type: str | None
-    request_id: str | None
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     elapsed: float = 0.0
+    redact: Callable[[str], str] = attrs.field(default=str, repr=False, eq=False)
+    """Masks the request's secrets in what the server sent back (the request id)."""
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's id of this request, with any secret it echoed masked (worked out
+        when asked: most calls never ask, and masking costs microseconds)."""
+        return _masked(_request_id(self.headers), self.redact)
 
     @classmethod
     def of(
@@ -81,9 +88,9 @@ class Response:
             status=resp.status,
             body=body,
             content_type=resp.content_type,
-            request_id=_masked(_request_id(resp.headers), redact),
             headers=resp.headers,
             elapsed=time.monotonic() - started,
+            redact=redact,
         )
 
 
