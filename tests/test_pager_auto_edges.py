@@ -269,28 +269,49 @@ async def test_inserts_that_never_let_the_listing_move_on_end_it_with_a_reason()
     assert pager.stats.requests < 60  # it stopped: no loop
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outside review 4, open: a page shorter than `size` with has_more is taken as "
-    "it is; the calls it leaves out are never yielded and nothing says so",
-)
-async def test_pages_shorter_than_size_with_more_to_come_do_not_lose_calls() -> None:
-    """Every page with ``has_more`` carries 7 of the 10 calls asked for, with an exact total
-    of 200 that never changes: 143 calls are yielded, with no error and nothing in stats.
-    Expected: every call, or a PaginationError."""
+@pytest.mark.parametrize("prefetch", [0, 4, "auto"])
+async def test_a_page_shorter_than_size_with_more_to_come_stops_the_listing(
+    prefetch: Prefetch,
+) -> None:
+    """Outside review 4: page 4 of a listing carries 7 of the 10 calls asked for and says
+    has_more (an exact total of 200 that never changes). The 3 calls it leaves out can
+    never be listed: the listing yields the 30 calls of pages 1-3, in order, then raises a
+    PaginationError naming page 4; nothing after it is yielded."""
     calls = [f"orig-{i}" for i in range(200)]
 
     async def handler(request: web.Request) -> web.StreamResponse:
         page = int(request.query["page"])
         window = calls[(page - 1) * 10 : page * 10]
-        more = page * 10 < len(calls)
-        if more:
+        if page == 4:
             window = window[:7]
         body = growserver.encoded([growserver.call(c) for c in window], page, 10, len(calls))
         return web.Response(body=body, content_type="application/json")
 
+    seen: list[str] = []
+    async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:
+        pager = client.calls.list(size=10, prefetch=prefetch)
+        with pytest.raises(PaginationError, match="fewer than a full page of 10") as caught:
+            async with pager:
+                async for call in pager:
+                    seen.append(call.id)
+    assert caught.value.page == 4
+    assert seen == calls[:30]
+
+
+async def test_a_server_that_pages_by_a_smaller_size_it_echoes_lists_every_call() -> None:
+    """A server that caps the page size (asked 10, pages of 7, ``size`` echoed as 7) is
+    not short of anything: page k holds its calls (k-1)*7 to k*7, and all 200 are listed
+    exactly once, in order."""
+    calls = [f"orig-{i}" for i in range(200)]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        page = int(request.query["page"])
+        window = calls[(page - 1) * 7 : page * 7]
+        body = growserver.encoded([growserver.call(c) for c in window], page, 7, len(calls))
+        return web.Response(body=body, content_type="application/json")
+
     async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:
         pager = client.calls.list(size=10)
-        async with pager:
-            seen = [call.id async for call in pager]
-    assert sorted(seen) == sorted(calls)
+        seen = [call.id async for call in pager]
+    assert seen == calls
+    assert pager.stats.pages == 29

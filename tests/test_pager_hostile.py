@@ -207,14 +207,14 @@ async def test_bounds_are_validated(kwargs: dict[str, Any], name: str) -> None:
 @pytest.mark.parametrize("prefetch", [1, "auto"])
 async def test_an_id_twice_within_a_page_is_yielded_once(prefetch: Any) -> None:
     async def answer(page: int, size: int) -> dict[str, Any]:
-        window = ITEMS[(page - 1) * 5 : page * 5]
-        items = [window[0], *window, window[2]]  # 7 items, 5 ids, on a page of 10
-        return page_body(items, page, size, has_more=page < 3, total=15)
+        window = ITEMS[(page - 1) * 8 : page * 8]
+        items = [window[0], *window, window[2]]  # a full page of 10 items, 8 ids
+        return page_body(items, page, size, has_more=page < 3, total=24)
 
     async with PageServer(answer) as server, server.client() as client:
         pager = client.calls.list(size=10, prefetch=prefetch)
         ids = [call.id async for call in pager]
-    assert ids == [i["id"] for i in ITEMS[:15]]
+    assert ids == [i["id"] for i in ITEMS[:24]]
     assert pager.stats.dropped == 6
 
 

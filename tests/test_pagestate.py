@@ -503,8 +503,13 @@ def test_bounds_and_requests(row: Row) -> None:
         (page(5, A, total=300, exact=True), 100, "page 5 has items or has_more, a whole page"),
         (page(5, [], total=300, exact=True), 100, "page 5 has items or has_more, a whole page"),
         (page(5, [], total=300, exact=True, more=False), 100, None),
-        (page(4, A, total=300, exact=True), 100, None),
-        (page(5, A, total=300), 100, None),  # an estimate may be wrong
+        (page(4, A, total=300, exact=True, count=100), 100, None),
+        (page(5, A, total=300, count=100), 100, None),  # an estimate may be wrong
+        (page(3, A, count=7), 10, "page 3 holds 7 items, fewer than a full page of 10"),
+        (page(3, A, count=7, more=False), 10, None),  # the last page
+        (page(3, A, count=7, size=7), 10, None),  # the server pages by a smaller size
+        (page(3, A, count=6, size=7), 10, "page 3 holds 6 items, fewer than a full page of 7"),
+        (page(3, [], count=0), 10, None),  # empty with has_more: the stall rule's
     ],
 )
 def test_echoes(answer: Stamped, size: int | None, error: str | None) -> None:

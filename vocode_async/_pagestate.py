@@ -314,6 +314,8 @@ class PageState(Generic[A]):
                 raise PaginationError(f"page {number} has a negative {name} ({value})", page=number)
         if size is None:
             return
+        # A server that keeps its pages smaller than asked, and echoes that size, pages by it.
+        full = size if answer.size is None or answer.size <= 0 else min(size, answer.size)
         if answer.count > size:
             raise PaginationError(
                 f"page {number} holds {answer.count} items, more than the {size} asked for",
@@ -322,11 +324,20 @@ class PageState(Generic[A]):
         if (
             total is not None
             and not answer.estimated
-            and (number - 2) * size >= total
+            and (number - 2) * full >= total
             and (answer.count or answer.has_more)
         ):
             raise PaginationError(
                 f"page {number} has items or has_more, a whole page past the exact total {total}",
+                page=number,
+            )
+        # A page that says more follow is full: page k holds the calls (k-1)*size to k*size,
+        # so the calls a short one leaves out would never be listed.
+        if answer.has_more and 0 < answer.count < full:
+            raise PaginationError(
+                f"page {number} holds {answer.count} items, fewer than a full page of {full}, "
+                "and says has_more: the calls it left out cannot be listed (stopping rather "
+                "than skipping them)",
                 page=number,
             )
 
