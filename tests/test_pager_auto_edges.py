@@ -269,6 +269,21 @@ async def test_inserts_that_never_let_the_listing_move_on_end_it_with_a_reason()
     assert pager.stats.requests < 60  # it stopped: no loop
 
 
+async def _until_refused(
+    handler: Handler, prefetch: Prefetch, match: str
+) -> tuple[list[str], PaginationError]:
+    """List at size 10 until the listing raises a PaginationError matching ``match``:
+    the ids yielded before it, and the error."""
+    seen: list[str] = []
+    async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:
+        pager = client.calls.list(size=10, prefetch=prefetch)
+        with pytest.raises(PaginationError, match=match) as caught:
+            async with pager:
+                async for call in pager:
+                    seen.append(call.id)
+    return seen, caught.value
+
+
 @pytest.mark.parametrize("prefetch", [0, 4, "auto"])
 async def test_a_page_shorter_than_size_with_more_to_come_stops_the_listing(
     prefetch: Prefetch,
@@ -287,14 +302,8 @@ async def test_a_page_shorter_than_size_with_more_to_come_stops_the_listing(
         body = growserver.encoded([growserver.call(c) for c in window], page, 10, len(calls))
         return web.Response(body=body, content_type="application/json")
 
-    seen: list[str] = []
-    async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:
-        pager = client.calls.list(size=10, prefetch=prefetch)
-        with pytest.raises(PaginationError, match="fewer than a full page of 10") as caught:
-            async with pager:
-                async for call in pager:
-                    seen.append(call.id)
-    assert caught.value.page == 4
+    seen, caught = await _until_refused(handler, prefetch, "fewer than a full page of 10")
+    assert caught.page == 4
     assert seen == calls[:30]
 
 
@@ -315,3 +324,44 @@ async def test_a_server_that_pages_by_a_smaller_size_it_echoes_lists_every_call(
         seen = [call.id async for call in pager]
     assert seen == calls
     assert pager.stats.pages == 29
+
+
+@pytest.mark.parametrize("prefetch", [0, 4, "auto"])
+async def test_a_last_page_short_of_its_own_exact_total_stops_the_listing(
+    prefetch: Prefetch,
+) -> None:
+    """Outside review 5: page 2 of 10 says has_more: false while its exact total says 50.
+    The 30 calls after it could never be listed: the listing yields pages 1-2 (20 calls, in
+    order) and raises a PaginationError naming page 2 instead of ending as if complete."""
+    calls = [f"orig-{i}" for i in range(50)]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        page = int(request.query["page"])
+        window = calls[(page - 1) * 10 : page * 10] if page <= 2 else []
+        body = growserver.envelope(
+            [growserver.call(c) for c in window], page, 10, has_more=page < 2, total=len(calls)
+        )
+        return web.json_response(body)
+
+    seen, caught = await _until_refused(handler, prefetch, "counts 30 calls after it")
+    assert caught.page == 2
+    assert seen == calls[:10]  # page 2's calls are not yielded: the page is refused whole
+
+
+@pytest.mark.parametrize("prefetch", [0, 4, "auto"])
+async def test_a_page_size_that_changes_mid_listing_stops_the_listing(prefetch: Prefetch) -> None:
+    """Outside review 5: pages 1-3 come in pages of 5 (``size: 5`` echoed), then the server
+    pages by 10. Page 4 by 10 starts at call 30, so calls 15-29 would never be listed: the
+    listing raises a PaginationError naming the first page that says 10."""
+    calls = [f"orig-{i}" for i in range(100)]
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        page = int(request.query["page"])
+        by = 5 if page <= 3 else 10
+        window = calls[(page - 1) * by : page * by]
+        body = growserver.encoded([growserver.call(c) for c in window], page, by, len(calls))
+        return web.Response(body=body, content_type="application/json")
+
+    seen, caught = await _until_refused(handler, prefetch, "pages by 10, an earlier page said 5")
+    assert caught.page >= 4
+    assert seen == calls[: 5 * (caught.page - 1)]  # every page before it, in order

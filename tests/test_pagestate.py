@@ -159,6 +159,21 @@ class Row:
     config: dict[str, Any] = attrs.Factory(dict)
 
 
+def newest_first(inserted: dict[int, int], pages: int, *, calls: int = 100) -> list[Stamped]:
+    """Pages of 2 from calls 1..``calls`` (newest first), answered in order, with
+    ``inserted[n]`` calls (1001, 1002, ...) inserted at the head just before page n."""
+    head: list[int] = []
+    out = []
+    for n in range(1, pages + 1):
+        head = [1000 + len(head) + i for i in range(inserted.get(n, 0), 0, -1)] + head
+        order = head + list(range(1, calls + 1))
+        more = 2 * n < len(order)
+        out.append(
+            page(n, order[2 * n - 2 : 2 * n], more=more, total=len(order), exact=True, size=2)
+        )
+    return out
+
+
 # Newest first: calls 1, 2, 3, ... as listed before any insert; 101, 102, ... inserted
 # during the listing (newer, so at the head: every older call moves down).
 DRIFT = [
@@ -246,7 +261,7 @@ DRIFT = [
             "take 1: 1-5",
             "take 2: 6-8",
             *[f"refetch {3 + n}" for n in range(CHASE)],
-            "error 3: more than 32 pages of calls were inserted while page 3 was listed",
+            "error 3: page 3 was fetched again 32 pages on without reaching the copy fetched",
         ],
         {"refetched": CHASE},
     ),
@@ -476,6 +491,47 @@ def _run(row: Row, *, asks: bool = False) -> None:
     assert {k: stats[k] for k in row.stats} == row.stats
 
 
+@pytest.mark.parametrize(
+    ("before", "burst", "expect"),
+    [
+        # 16 ids (8 pages of 2) remembered: 30 inserted before page 10 would bring calls
+        # 1-14 back after the window forgot them.
+        (10, 30, "error 10: page 10: its exact total grew by 30 calls since the page before"),
+        # Early too: calls 1-8 would come back 20 pages later, long forgotten by then.
+        (5, 40, "error 5: page 5: its exact total grew by 40 calls"),
+        (10, 16, None),  # as many as the window holds: every call that comes back is dropped
+        (2, 16, None),
+    ],
+)
+def test_a_burst_of_inserts_larger_than_the_window_stops_the_listing(
+    before: int, burst: int, expect: str | None
+) -> None:
+    """Outside review 5: calls inserted at the head between two pages move every yielded
+    call back by as many places; more than the window remembers, and the listing would
+    meet the oldest again after forgetting them, and yield them twice."""
+    got, _ = run(newest_first({before: burst}, 70), size=2)
+    taken = [i for line in got if line.startswith("take") for i in _ids(line)]
+    if expect is None:
+        assert not any(line.startswith("error") for line in got), got
+        assert len(taken) == len(set(taken)), got  # nothing twice
+        # Every call listed before the burst; of the inserted, those above the cursor
+        # are newer than the listing (not seen), the others listed once.
+        assert set(taken) - set(range(1, 101)) <= {1000 + i for i in range(1, burst + 1)}, got
+        assert set(range(1, 101)) <= set(taken), got
+    else:
+        assert got[-1].startswith(expect), got
+        assert taken == list(range(1, 2 * before - 1)), got  # nothing of the refused page
+
+
+def _ids(line: str) -> list[int]:
+    spans = line.split(": ", 1)[1].split(" (")[0].split()
+    out: list[int] = []
+    for span in spans:
+        first, _, last = span.partition("-")
+        out += range(int(first), int(last or first) + 1)
+    return out
+
+
 @pytest.mark.parametrize("row", DRIFT, ids=lambda r: r.name)
 def test_drift(row: Row) -> None:
     _run(row)
@@ -510,6 +566,18 @@ def test_bounds_and_requests(row: Row) -> None:
         (page(3, A, count=7, size=7), 10, None),  # the server pages by a smaller size
         (page(3, A, count=6, size=7), 10, "page 3 holds 6 items, fewer than a full page of 7"),
         (page(3, [], count=0), 10, None),  # empty with has_more: the stall rule's
+        (page(3, A, count=8, size=5), 10, "page 3 holds 8 items, more than the size 5 it says"),
+        (page(3, A, count=8, size=5), None, "page 3 holds 8 items, more than the size 5 it says"),
+        # The last page, short of its own exact total: the calls after it are never listed.
+        (page(2, A, count=10, total=50, exact=True, more=False), 10, "counts 30 calls after it"),
+        (page(2, A, count=10, total=50, exact=True, more=False, size=10), None, "counts 30"),
+        (page(3, [], total=25, exact=True, more=False), 10, "counts 5 calls after it"),
+        (page(1, A, count=3, total=4, exact=True, more=False), 10, "counts 1 calls after it"),
+        (page(3, A, count=5, total=25, exact=True, more=False), 10, None),  # ends where it says
+        (page(3, [], total=20, exact=True, more=False), 10, None),  # one past the end
+        (page(9, [], total=20, exact=True, more=False), 10, None),  # prefetched past the end
+        (page(3, A, count=4, total=25, more=False), 10, None),  # an estimate may be wrong
+        (page(2, A, count=10, total=50, exact=True, more=False), None, None),  # no size known
     ],
 )
 def test_echoes(answer: Stamped, size: int | None, error: str | None) -> None:
@@ -521,6 +589,18 @@ def test_echoes(answer: Stamped, size: int | None, error: str | None) -> None:
     with pytest.raises(PaginationError, match=re.escape(error)) as caught:
         state.landed(answer)
     assert caught.value.page == answer.number
+
+
+@pytest.mark.parametrize("later", [page(2, A, size=10, count=10), page(3, A, size=3, count=3)])
+def test_a_size_that_changes_mid_listing_is_refused(later: Stamped) -> None:
+    """Page k holds the calls (k-1)*size to k*size: pages of 5 then pages of 10 would skip
+    calls 5-9 without a word."""
+    state: PageState[Stamped] = PageState(FixedDepth(1), size=10)
+    state.landed(page(1, A, size=5, count=5))
+    state.landed(page(2, A, size=5, count=5))  # the same size again is fine
+    state.landed(page(4, A, count=5))  # a page that says no size is fine
+    with pytest.raises(PaginationError, match=f"says it pages by {later.size}, an earlier"):
+        state.landed(later)
 
 
 def test_a_page_past_the_end_cuts_the_later_requests() -> None:

@@ -30,10 +30,10 @@ class Recent:
     cycle cannot outlast the window and come back as new.
     """
 
-    __slots__ = ("_gen", "_kept", "_limit", "_pages", "_touched", "index", "seq")
+    __slots__ = ("_gen", "_kept", "_pages", "_touched", "index", "limit", "seq")
 
     def __init__(self, pages: int = WINDOW) -> None:
-        self._limit = pages
+        self.limit = pages
         self._pages: deque[tuple[int, list[Hashable]]] = deque()
         self._gen = 0  # pages committed so far
         self._kept: dict[Hashable, int] = {}  # id seen again -> the latest page holding it
@@ -55,7 +55,7 @@ class Recent:
             keys = keys + self._touched
             self._touched = []
         self._pages.append((self._gen, keys))
-        if len(self._pages) > self._limit:
+        if len(self._pages) > self.limit:
             gen, old = self._pages.popleft()
             if not self._kept:
                 deque(map(self.index.pop, old), maxlen=0)  # the usual case: a loop in C

@@ -260,6 +260,7 @@ class PageState(Generic[A]):
         self._reach = 0  # how far into what was yielded those pages reached
         self._growth = 0  # calls an exact total grew by, not yet seen again as duplicates
         self._chase: _Chase | None = None
+        self._echoed_size: int | None = None  # the size the first page that said one said
 
     @property
     def more(self) -> bool:
@@ -303,36 +304,53 @@ class PageState(Generic[A]):
         return Cut(number)
 
     def check(self, answer: Answer) -> None:
-        """Refuse a page whose echoes contradict the request (read before any decoding)."""
-        number, size, total = answer.number, self._size, answer.total
+        """Refuse a page whose echoes contradict the request, or each other, or an earlier
+        page's (read before any decoding): each rule stops a listing that would otherwise
+        leave calls out without saying so."""
+        number, total, echoed = answer.number, answer.total, answer.size
         if answer.echoed is not None and answer.echoed != number:
             raise PaginationError(
                 f"asked for page {number}, the server answered page {answer.echoed}", page=number
             )
-        for name, value in (("size", answer.size), ("total", total)):
+        for name, value in (("size", echoed), ("total", total)):
             if value is not None and value < 0:
                 raise PaginationError(f"page {number} has a negative {name} ({value})", page=number)
-        if size is None:
-            return
-        # A server that keeps its pages smaller than asked, and echoes that size, pages by it.
-        full = size if answer.size is None or answer.size <= 0 else min(size, answer.size)
-        if answer.count > size:
+        size = self._size
+        if size is not None and answer.count > size:
             raise PaginationError(
                 f"page {number} holds {answer.count} items, more than the {size} asked for",
                 page=number,
             )
-        if (
-            total is not None
-            and not answer.estimated
-            and (number - 2) * full >= total
-            and (answer.count or answer.has_more)
-        ):
+        if echoed:
+            if answer.count > echoed:
+                raise PaginationError(
+                    f"page {number} holds {answer.count} items, more than the size {echoed} "
+                    "it says it pages by",
+                    page=number,
+                )
+            # Page k holds the calls (k-1)*size to k*size: a size that changes mid-listing
+            # moves every later page, and the calls between the two layouts are never listed.
+            if self._echoed_size is None:
+                self._echoed_size = echoed
+            elif echoed != self._echoed_size:
+                raise PaginationError(
+                    f"page {number} says it pages by {echoed}, an earlier page said "
+                    f"{self._echoed_size}: the pages moved under the listing",
+                    page=number,
+                )
+        # A server that keeps its pages smaller than asked, and echoes that size, pages by it.
+        known = [n for n in (size, echoed or self._echoed_size) if n]
+        if not known:
+            return
+        full = min(known)
+        exact = None if answer.estimated else total
+        if exact is not None and (number - 2) * full >= exact and (answer.count or answer.has_more):
             raise PaginationError(
-                f"page {number} has items or has_more, a whole page past the exact total {total}",
+                f"page {number} has items or has_more, a whole page past the exact total {exact}",
                 page=number,
             )
-        # A page that says more follow is full: page k holds the calls (k-1)*size to k*size,
-        # so the calls a short one leaves out would never be listed.
+        # A page that says more follow is full: the calls a short one leaves out would never
+        # be listed.
         if answer.has_more and 0 < answer.count < full:
             raise PaginationError(
                 f"page {number} holds {answer.count} items, fewer than a full page of {full}, "
@@ -340,6 +358,15 @@ class PageState(Generic[A]):
                 "than skipping them)",
                 page=number,
             )
+        # The last page ends where its own exact total says the listing ends.
+        if not answer.has_more and exact is not None:
+            listed = (number - 1) * full + answer.count
+            if listed < exact:
+                raise PaginationError(
+                    f"page {number} says it is the last, but its exact total {exact} counts "
+                    f"{exact - listed} calls after it (pages of {full}): they cannot be listed",
+                    page=number,
+                )
 
     def fill(self, chunk: Chunk[A]) -> Fill:
         """The page is reached: which requests to drop, which pages to request now.
@@ -439,8 +466,9 @@ class PageState(Generic[A]):
             page = fresh.number + 1
             if page >= number + CHASE:
                 raise PaginationError(
-                    f"more than {CHASE} pages of calls were inserted while page {number} was "
-                    "listed; the listing cannot keep up",
+                    f"page {number} was fetched again {CHASE} pages on without reaching the "
+                    "copy fetched before: calls are being inserted faster than the listing "
+                    "walks forward, and it cannot keep up",
                     page=number,
                 )
             self._throttle()  # a page or more inserted since it was sent: fewer ahead
@@ -452,6 +480,7 @@ class PageState(Generic[A]):
         """Drop duplicates, check progress, learn what the page says about drift."""
         self.stats.pages += 1
         number, copies, edge = chunk.page, chunk.copies, chunk.edge
+        self._burst(number, edge)
         fresh, keys, total, seq = self._admit(copies)
         before = self._edge
         self._learn(copies, edge, total - len(fresh))
@@ -509,6 +538,29 @@ class PageState(Generic[A]):
                     self._recent.touch(k)
             total += len(items)
         return tuple(fresh), keys, total, seq
+
+    def _burst(self, number: int, edge: A) -> None:
+        """Refuse a page whose exact total grew by more calls than the window holds.
+
+        Calls inserted at the head move every call already yielded back by as many places,
+        so the listing meets each again that many calls later; by then the window holds only
+        the last ``limit`` pages, and an older call would pass as new and be yielded twice.
+        (Fewer inserts: the window drops every one of them as a duplicate.)
+        """
+        before, total = self._edge, exact_total(edge)
+        if before is None or before.total is None or total is None:
+            return
+        per_page = self._size or self._echoed_size or edge.count
+        kept = self._recent.limit * per_page
+        grown = total - before.total
+        if grown > kept:
+            raise PaginationError(
+                f"page {number}: its exact total grew by {grown} calls since the page before "
+                f"it, more than the {kept} calls the listing remembers, so calls it already "
+                "yielded would come again (stopping rather than yielding them twice; a "
+                "larger size= remembers more calls)",
+                page=number,
+            )
 
     def _learn(self, copies: tuple[A, ...], edge: A, dropped: int) -> None:
         """Record shifts (duplicates, a changed exact total) on the clock."""
