@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from vocode_async import PaginationError
 from vocode_async.testing import FakeVocodeServer, FaultKind
 from vocode_async.testing._data import Store
 
@@ -202,3 +203,39 @@ async def test_a_page_answered_before_an_insert_is_fetched_again(estimated: bool
     assert not set(before) - set(ids)
     assert pager.stats.refetched == 1 and pager.stats.dropped >= 10
     assert server.pages.count(3) == 2
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, "auto"])
+@pytest.mark.parametrize(
+    ("bursts", "refused"),
+    [({5: 40}, False), ({12: 50, 13: 50}, True), ({5: 60, 6: 60}, True)],
+    ids=["one-within", "two-adding-up", "two-early"],
+)
+async def test_bursts_that_outrun_the_window_stop_the_listing_instead_of_repeating_calls(
+    server: FakeVocodeServer, prefetch: Any, bursts: dict[int, int], refused: bool
+) -> None:
+    """Outside review 5: calls created at the head move every listed call back, and the
+    listing meets them again that many calls later. Within what the window remembers (8 pages
+    of 10 here, more for a deeper prefetch) they are dropped as duplicates; bursts that
+    together put the listing further behind than that (each alone within it) stop the listing
+    with a PaginationError before any call is yielded twice. Request counts at the fake."""
+    for page, count in bursts.items():
+        for _ in range(count):
+            server.faults.add(
+                path="/v1/calls/list", query={"page": str(page)}, kind=FaultKind.DRIFT_INSERT
+            )
+    before = [c["id"] for c in server.store.sorted_calls(None, False)]
+    refused = refused and prefetch != "auto"  # auto's window is 66 pages deep
+    ids: list[str] = []
+    async with server.client() as client:
+        pager = client.calls.list(size=10, prefetch=prefetch)
+        try:
+            async for call in pager:
+                ids.append(call.id)
+        except PaginationError as error:
+            assert refused, error
+            assert "behind, more than the" in str(error)
+        else:
+            assert not refused, "the listing went on"
+            assert set(before) <= set(ids)  # nothing that existed was missed
+    assert len(ids) == len(set(ids)), "a call was yielded twice"

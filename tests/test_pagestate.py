@@ -496,9 +496,9 @@ def _run(row: Row, *, asks: bool = False) -> None:
     [
         # 16 ids (8 pages of 2) remembered: 30 inserted before page 10 would bring calls
         # 1-14 back after the window forgot them.
-        (10, 30, "error 10: page 10: its exact total grew by 30 calls since the page before"),
+        (10, 30, "error 10: page 10: calls inserted since the listing began put it 30 calls"),
         # Early too: calls 1-8 would come back 20 pages later, long forgotten by then.
-        (5, 40, "error 5: page 5: its exact total grew by 40 calls"),
+        (5, 40, "error 5: page 5: calls inserted since the listing began put it 40 calls"),
         (10, 16, None),  # as many as the window holds: every call that comes back is dropped
         (2, 16, None),
     ],
@@ -521,6 +521,32 @@ def test_a_burst_of_inserts_larger_than_the_window_stops_the_listing(
     else:
         assert got[-1].startswith(expect), got
         assert taken == list(range(1, 2 * before - 1)), got  # nothing of the refused page
+
+
+@pytest.mark.parametrize(
+    ("inserted", "asked", "expect"),
+    [
+        # Two bursts of 10, each within the 16 remembered: the first one's duplicates are
+        # met (pages 12-16) before the second lands.
+        ({10: 10, 20: 10}, 2, None),
+        # Two bursts of 10 on consecutive pages: the listing is 20 behind, older calls would
+        # come back forgotten (outside review 5, attack: bursts each under the limit).
+        ({10: 10, 11: 10}, 2, "error 11: page 11: calls inserted since the listing began put"),
+        # Asked for 4, the server pages by 2 (and says so): the window holds 8 pages of 2.
+        ({10: 20}, 4, "error 10: page 10: calls inserted since the listing began put it 20"),
+    ],
+)
+def test_the_listing_is_refused_once_it_falls_further_behind_than_its_window(
+    inserted: dict[int, int], asked: int, expect: str | None
+) -> None:
+    got, _ = run(newest_first(inserted, 80), size=asked)
+    taken = [i for line in got if line.startswith("take") for i in _ids(line)]
+    assert len(taken) == len(set(taken)), got  # never an id twice
+    if expect is None:
+        assert not any(line.startswith("error") for line in got), got
+        assert set(range(1, 101)) <= set(taken), got
+    else:
+        assert got[-1].startswith(expect), got
 
 
 def _ids(line: str) -> list[int]:
@@ -571,8 +597,10 @@ def test_bounds_and_requests(row: Row) -> None:
         # The last page, short of its own exact total: the calls after it are never listed.
         (page(2, A, count=10, total=50, exact=True, more=False), 10, "counts 30 calls after it"),
         (page(2, A, count=10, total=50, exact=True, more=False, size=10), None, "counts 30"),
-        (page(3, [], total=25, exact=True, more=False), 10, "counts 5 calls after it"),
-        (page(1, A, count=3, total=4, exact=True, more=False), 10, "counts 1 calls after it"),
+        (page(3, [], total=30, exact=True, more=False), 10, "counts 10 calls after it"),
+        # Less than a page short: calls created between the API's page and count queries.
+        (page(3, [], total=29, exact=True, more=False), 10, None),
+        (page(1, A, count=3, total=4, exact=True, more=False), 10, None),
         (page(3, A, count=5, total=25, exact=True, more=False), 10, None),  # ends where it says
         (page(3, [], total=20, exact=True, more=False), 10, None),  # one past the end
         (page(9, [], total=20, exact=True, more=False), 10, None),  # prefetched past the end

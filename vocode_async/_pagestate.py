@@ -260,6 +260,7 @@ class PageState(Generic[A]):
         self._reach = 0  # how far into what was yielded those pages reached
         self._growth = 0  # calls an exact total grew by, not yet seen again as duplicates
         self._chase: _Chase | None = None
+        self._behind = 0  # calls the exact total grew by, less the duplicates met since
         self._echoed_size: int | None = None  # the size the first page that said one said
 
     @property
@@ -358,10 +359,12 @@ class PageState(Generic[A]):
                 "than skipping them)",
                 page=number,
             )
-        # The last page ends where its own exact total says the listing ends.
+        # The last page ends where its own exact total says the listing ends, give or take
+        # what lands between the API's page query and its count query (less than a page,
+        # as for items past the total above).
         if not answer.has_more and exact is not None:
             listed = (number - 1) * full + answer.count
-            if listed < exact:
+            if exact - listed >= full:
                 raise PaginationError(
                     f"page {number} says it is the last, but its exact total {exact} counts "
                     f"{exact - listed} calls after it (pages of {full}): they cannot be listed",
@@ -487,12 +490,14 @@ class PageState(Generic[A]):
         if edge.has_more and not fresh:
             self._stall(number, copies, before, total)  # raises unless drift explains it
             self._growth = max(0, self._growth - total)
+            self._behind = max(0, self._behind - total)
             if self._last_allowed is not None and number >= self._last_allowed:
                 self._more = False  # max_pages holds for a page skipped too
             return Skip(number, "only duplicates, reaching further: drift")
         self._stalls = self._reach = self._explained = 0
         dropped, stop = total - len(fresh), None if edge.has_more else "end"
         self._growth = max(0, self._growth - dropped)
+        self._behind = max(0, self._behind - dropped)
         if self._max_items is not None and self._taken + len(fresh) >= self._max_items:
             fresh = fresh[: self._max_items - self._taken]
             del keys[len(fresh) :]
@@ -540,25 +545,28 @@ class PageState(Generic[A]):
         return tuple(fresh), keys, total, seq
 
     def _burst(self, number: int, edge: A) -> None:
-        """Refuse a page whose exact total grew by more calls than the window holds.
+        """Refuse a page that shows the listing further behind than its window reaches.
 
         Calls inserted at the head move every call already yielded back by as many places,
-        so the listing meets each again that many calls later; by then the window holds only
-        the last ``limit`` pages, and an older call would pass as new and be yielded twice.
-        (Fewer inserts: the window drops every one of them as a duplicate.)
+        so the listing meets each again that many calls later (``_behind``: the growth of
+        the exact total, less the duplicates met since); by then the window holds only the
+        last ``limit`` pages, and an older call would pass as new and be yielded twice.
+        Deletions count against it, so it errs low, never high: a listing is not refused
+        for churn that left it where it was.
         """
         before, total = self._edge, exact_total(edge)
         if before is None or before.total is None or total is None:
             return
-        per_page = self._size or self._echoed_size or edge.count
+        behind = max(0, self._behind + total - before.total)
+        self._behind = behind
+        per_page = min(n for n in (self._size, self._echoed_size, edge.count or None, 10**9) if n)
         kept = self._recent.limit * per_page
-        grown = total - before.total
-        if grown > kept:
+        if behind > kept:
             raise PaginationError(
-                f"page {number}: its exact total grew by {grown} calls since the page before "
-                f"it, more than the {kept} calls the listing remembers, so calls it already "
-                "yielded would come again (stopping rather than yielding them twice; a "
-                "larger size= remembers more calls)",
+                f"page {number}: calls inserted since the listing began put it {behind} calls "
+                f"behind, more than the {kept} calls it remembers (exact totals), so calls it "
+                "already yielded would come again (stopping rather than yielding them twice; "
+                "a larger size= remembers more calls)",
                 page=number,
             )
 
