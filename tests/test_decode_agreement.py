@@ -787,7 +787,9 @@ def _body_for(route: str) -> tuple[Any, Any]:
     if route == "get":
         return item, next(b for h, b in samples() if h is Call)
     page = next(b for h, b in samples() if h == Page[item])  # type: ignore[valid-type]
-    return item, {**page, "items": page["items"][:3], "has_more": False}
+    # A consistent last page: 3 items, and an exact total that says 3 (the pager refuses a
+    # last page a whole page short of its total before anything is decoded).
+    return item, {**page, "items": page["items"][:3], "has_more": False, "total": 3}
 
 
 @pytest.mark.parametrize("route", ["get", "calls", "agents"])
