@@ -743,3 +743,28 @@ def test_a_depth_grown_between_two_fills_asks_the_difference_at_once() -> None:
     assert other.landed(page(3, [], at=(3, 4), more=False)) is not None  # the end: page 3
     other.depth.n = 8  # type: ignore[attr-defined]
     assert other.deepen() == range(0)  # 2 and 3 in flight, 3 is the end
+
+
+def test_a_short_last_page_after_a_burst_is_not_taken_for_a_small_window() -> None:
+    """Outside review 6: 9 calls created between page 4's count and page queries (its total
+    still says 32); page 5, the last, holds 1 call with a total of 41. The window is 8 pages
+    of the size asked (10), not of the last page's one item, and page 4 already met the 9
+    moved calls again: every call is listed once, nothing refused."""
+    head = [1000 + i for i in range(9, 0, -1)]
+    after = head + list(range(1, 33))
+    pages = [
+        page(1, ids(1, 10), total=32, exact=True, size=10),
+        page(2, ids(11, 20), total=32, exact=True, size=10),
+        page(3, ids(21, 30), total=32, exact=True, size=10),
+        page(4, after[30:40], total=32, exact=True, size=10),
+        page(5, after[40:], more=False, total=41, exact=True, size=10),
+    ]
+    got, state = run(pages, size=10)
+    assert got == [
+        "take 1: 1-10",
+        "take 2: 11-20",
+        "take 3: 21-30",
+        "take 4: 31",
+        "take 5: 32 (end)",
+    ]
+    assert state.stats.dropped == 9

@@ -483,21 +483,19 @@ class PageState(Generic[A]):
         """Drop duplicates, check progress, learn what the page says about drift."""
         self.stats.pages += 1
         number, copies, edge = chunk.page, chunk.copies, chunk.edge
-        self._burst(number, edge)
         fresh, keys, total, seq = self._admit(copies)
+        self._burst(number, edge, total - len(fresh))
         before = self._edge
         self._learn(copies, edge, total - len(fresh))
         if edge.has_more and not fresh:
             self._stall(number, copies, before, total)  # raises unless drift explains it
             self._growth = max(0, self._growth - total)
-            self._behind = max(0, self._behind - total)
             if self._last_allowed is not None and number >= self._last_allowed:
                 self._more = False  # max_pages holds for a page skipped too
             return Skip(number, "only duplicates, reaching further: drift")
         self._stalls = self._reach = self._explained = 0
         dropped, stop = total - len(fresh), None if edge.has_more else "end"
         self._growth = max(0, self._growth - dropped)
-        self._behind = max(0, self._behind - dropped)
         if self._max_items is not None and self._taken + len(fresh) >= self._max_items:
             fresh = fresh[: self._max_items - self._taken]
             del keys[len(fresh) :]
@@ -544,22 +542,24 @@ class PageState(Generic[A]):
             total += len(items)
         return tuple(fresh), keys, total, seq
 
-    def _burst(self, number: int, edge: A) -> None:
+    def _burst(self, number: int, edge: A, met: int) -> None:
         """Refuse a page that shows the listing further behind than its window reaches.
 
         Calls inserted at the head move every call already yielded back by as many places,
         so the listing meets each again that many calls later (``_behind``: the growth of
-        the exact total, less the duplicates met since); by then the window holds only the
-        last ``limit`` pages, and an older call would pass as new and be yielded twice.
-        Deletions count against it, so it errs low, never high: a listing is not refused
-        for churn that left it where it was.
+        the exact total, less the duplicates met since, ``met`` of them on this page); by
+        then the window holds only the last ``limit`` pages, and an older call would pass
+        as new and be yielded twice. Deletions count against it, so it errs low: a listing
+        is not refused for churn that left it where it was.
         """
         before, total = self._edge, exact_total(edge)
         if before is None or before.total is None or total is None:
+            self._behind = max(0, self._behind - met)
             return
-        behind = max(0, self._behind + total - before.total)
+        behind = max(0, self._behind + total - before.total - met)
         self._behind = behind
-        per_page = min(n for n in (self._size, self._echoed_size, edge.count or None, 10**9) if n)
+        # The size the server pages by (a last page's count says nothing of it).
+        per_page = min((n for n in (self._size, self._echoed_size) if n), default=edge.count)
         kept = self._recent.limit * per_page
         if behind > kept:
             raise PaginationError(
