@@ -365,3 +365,66 @@ async def test_a_page_size_that_changes_mid_listing_stops_the_listing(prefetch: 
     seen, caught = await _until_refused(handler, prefetch, "pages by 10, an earlier page said 5")
     assert caught.page >= 4
     assert seen == calls[: 5 * (caught.page - 1)]  # every page before it, in order
+
+
+def _newest_first(
+    inserted: dict[int, int], uncounted: dict[int, int] | None = None
+) -> tuple[list[str], Handler]:
+    """A correct newest-first server of 200 calls, pages of 10: on the first request for
+    page n, ``inserted[n]`` calls are created, the API counts, then ``uncounted[n]`` more
+    are created before it reads the page (its exact total leaves them out)."""
+    calls = [f"orig-{i}" for i in range(200)]
+    head: list[str] = []
+    served: set[int] = set()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        page = int(request.query["page"])
+        first = page not in served
+        served.add(page)
+        head[:0] = [f"new-{page}-{i}" for i in range(inserted.get(page, 0) if first else 0)]
+        total = len(head) + len(calls)
+        late = (uncounted or {}).get(page, 0) if first else 0
+        head[:0] = [f"late-{page}-{i}" for i in range(late)]
+        listed = head + calls
+        window = listed[(page - 1) * 10 : page * 10]
+        body = growserver.envelope(
+            [growserver.call(c) for c in window],
+            page,
+            10,
+            has_more=page * 10 < len(listed),
+            total=total,
+        )
+        return web.json_response(body)
+
+    return calls, handler
+
+
+@pytest.mark.parametrize("prefetch", [0, 1, 4, "auto"])
+async def test_pages_that_repeat_calls_keep_the_window_it_promises(prefetch: Prefetch) -> None:
+    """Five calls created before each of pages 10-17 make those pages half repeats: 8 pages
+    that hold 40 new calls, not 80. Then 65 calls before page 18, within the 80 the window
+    promises at size 10: the calls yielded before them come back 65 places later. The window
+    used to hold 8 pages, so 35 calls were yielded twice (10 at prefetch 4, whose window is
+    10 pages); it now keeps pages until it holds 80 new calls: every call once."""
+    calls, handler = _newest_first({n: 5 for n in range(10, 18)} | {18: 65})
+    async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:
+        pager = client.calls.list(size=10, prefetch=prefetch)
+        seen = [call.id async for call in pager]
+    assert [i for i, n in Counter(seen).items() if n > 1] == []
+    assert set(calls) <= set(seen)
+    assert pager.stats.dropped == 5 * 8 + 65  # every repeat met, none yielded
+
+
+@pytest.mark.parametrize("prefetch", [0, 1])
+async def test_calls_created_between_the_count_and_page_queries_stop_the_listing(
+    prefetch: Prefetch,
+) -> None:
+    """80 calls created before page 20 (as many as the window holds at size 10) and one
+    more after the API's count query: the exact total says 80 behind, the listing is 81.
+    Page 20's first call was yielded 81 calls ago and forgotten: 9 calls used to be yielded
+    twice. Now page 20 is refused whole. (A deeper prefetch keeps more pages: 4 lists
+    all 200 once.)"""
+    calls, handler = _newest_first({20: 80}, {20: 1})
+    seen, caught = await _until_refused(handler, prefetch, "first calls look new but come just")
+    assert caught.page == 20
+    assert seen == calls[:190]  # pages 1-19 in order, nothing of page 20

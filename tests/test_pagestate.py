@@ -159,18 +159,27 @@ class Row:
     config: dict[str, Any] = attrs.Factory(dict)
 
 
-def newest_first(inserted: dict[int, int], pages: int, *, calls: int = 100) -> list[Stamped]:
+def newest_first(
+    inserted: dict[int, int],
+    pages: int,
+    *,
+    calls: int = 100,
+    uncounted: dict[int, int] | None = None,
+) -> list[Stamped]:
     """Pages of 2 from calls 1..``calls`` (newest first), answered in order, with
-    ``inserted[n]`` calls (1001, 1002, ...) inserted at the head just before page n."""
+    ``inserted[n]`` calls (1001, 1002, ...) inserted at the head just before page n, and
+    ``uncounted[n]`` more after the API's count query for page n, before its page query
+    (page n's exact total leaves them out)."""
     head: list[int] = []
     out = []
     for n in range(1, pages + 1):
         head = [1000 + len(head) + i for i in range(inserted.get(n, 0), 0, -1)] + head
+        counted = len(head) + calls
+        late = (uncounted or {}).get(n, 0)
+        head = [1000 + len(head) + i for i in range(late, 0, -1)] + head
         order = head + list(range(1, calls + 1))
         more = 2 * n < len(order)
-        out.append(
-            page(n, order[2 * n - 2 : 2 * n], more=more, total=len(order), exact=True, size=2)
-        )
+        out.append(page(n, order[2 * n - 2 : 2 * n], more=more, total=counted, exact=True, size=2))
     return out
 
 
@@ -547,6 +556,44 @@ def test_the_listing_is_refused_once_it_falls_further_behind_than_its_window(
         assert set(range(1, 101)) <= set(taken), got
     else:
         assert got[-1].startswith(expect), got
+
+
+@pytest.mark.parametrize("burst", [10, 13])
+def test_pages_that_repeat_calls_do_not_shrink_what_the_window_remembers(burst: int) -> None:
+    """One call created before each of pages 10-17 makes each of them half repeats, so
+    those 8 pages hold 8 new calls, not 16. A burst of 10-13 before page 18 (within the 16
+    calls the window promises) moved the calls yielded before it out of a window of 8 pages:
+    they came again (13: 7 calls yielded twice). The window keeps more pages while they
+    repeat calls, up to its 16, so the listing ends whole."""
+    got, _ = run(newest_first({n: 1 for n in range(10, 18)} | {18: burst}, 80), size=2)
+    taken = [i for line in got if line.startswith("take") for i in _ids(line)]
+    assert len(taken) == len(set(taken)), got  # nothing twice
+    assert set(range(1, 101)) <= set(taken), got  # every old call
+    assert got[-1].endswith("(end)"), got
+
+
+@pytest.mark.parametrize(
+    ("counted", "uncounted", "expect"),
+    [
+        (16, 0, None),  # 16 behind: exactly what the window holds
+        (15, 1, None),  # one created after the count query: 16 behind, the total says 15
+        # 17 behind, the total says 16: the first call of page 20 was yielded 17 calls ago
+        # and forgotten. Before: the listing went on, and 9 calls came twice.
+        (16, 1, "error 20: page 20: its first calls look new but come just before the oldest"),
+    ],
+)
+def test_calls_created_between_the_count_and_page_queries_are_not_yielded_twice(
+    counted: int, uncounted: int, expect: str | None
+) -> None:
+    got, _ = run(newest_first({20: counted}, 80, uncounted={20: uncounted}), size=2)
+    taken = [i for line in got if line.startswith("take") for i in _ids(line)]
+    assert len(taken) == len(set(taken)), got  # never an id twice
+    if expect is None:
+        assert set(range(1, 101)) <= set(taken), got
+        assert got[-1].endswith("(end)"), got
+    else:
+        assert got[-1].startswith(expect), got
+        assert taken == list(range(1, 39)), got  # pages 1-19, nothing of page 20
 
 
 def _ids(line: str) -> list[int]:

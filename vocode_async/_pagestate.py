@@ -484,7 +484,12 @@ class PageState(Generic[A]):
         self.stats.pages += 1
         number, copies, edge = chunk.page, chunk.copies, chunk.edge
         fresh, keys, total, seq = self._admit(copies)
+        # The size the server pages by (a last page's count says nothing of it).
+        per_page = min((n for n in (self._size, self._echoed_size) if n), default=edge.count)
+        self._recent.want = self._recent.limit * per_page
         self._burst(number, edge, total - len(fresh))
+        if fresh and len(fresh) < total and len(copies) == 1:
+            self._escaped(number, copies[0].items, fresh)
         before = self._edge
         self._learn(copies, edge, total - len(fresh))
         if edge.has_more and not fresh:
@@ -556,17 +561,42 @@ class PageState(Generic[A]):
         if before is None or before.total is None or total is None:
             self._behind = max(0, self._behind - met)
             return
-        behind = max(0, self._behind + total - before.total - met)
-        self._behind = behind
-        # The size the server pages by (a last page's count says nothing of it).
-        per_page = min((n for n in (self._size, self._echoed_size) if n), default=edge.count)
-        kept = self._recent.limit * per_page
-        if behind > kept:
+        # The calls yielded before the inserts are ``ahead`` places on; by the time the
+        # listing meets them it has yielded the calls in between. Until the window forgets
+        # any, it will keep ``want`` of them; from then on, ``span`` (the pages it holds:
+        # ``want`` and up to a page more, unless they repeated so many it holds fewer).
+        ahead = max(0, self._behind + total - before.total)
+        self._behind = max(0, ahead - met)
+        recent = self._recent
+        kept = recent.span if self._taken > recent.span else recent.want
+        if ahead > kept:
             raise PaginationError(
-                f"page {number}: calls inserted since the listing began put it {behind} calls "
+                f"page {number}: calls inserted since the listing began put it {ahead} calls "
                 f"behind, more than the {kept} calls it remembers (exact totals), so calls it "
                 "already yielded would come again (stopping rather than yielding them twice; "
                 "a larger size= remembers more calls)",
+                page=number,
+            )
+
+    def _escaped(self, number: int, items: Sequence[Any], fresh: tuple[Any, ...]) -> None:
+        """Refuse a page whose first calls look new but come just before the oldest call
+        the window remembers: calls yielded before it, forgotten, so yielded twice.
+
+        Newest first, calls are created at the head: between two calls already yielded
+        none appears, so a page's repeats come before its new calls. New ones ahead of the
+        oldest remembered are the listing further behind than the exact total showed (calls
+        created between the API's count and page queries).
+        """
+        if items[0] is not fresh[0] or self._taken <= self._recent.span:
+            return
+        new = set(map(id, fresh))
+        first = next(item for item in items if id(item) not in new)
+        if self._recent.oldest(self._key(first)):
+            raise PaginationError(
+                f"page {number}: its first calls look new but come just before the oldest "
+                "call the listing remembers, so they were most likely yielded already and "
+                "forgotten (calls created faster than the exact total showed); stopping "
+                "rather than yielding them twice (a larger size= remembers more calls)",
                 page=number,
             )
 
