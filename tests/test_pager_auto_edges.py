@@ -367,6 +367,19 @@ async def test_a_page_size_that_changes_mid_listing_stops_the_listing(prefetch: 
     assert seen == calls[: 5 * (caught.page - 1)]  # every page before it, in order
 
 
+def _newest_page(listed: list[str], page: int, total: int) -> web.Response:
+    """Page ``page`` (of 10) of ``listed`` as it stands, with the ``total`` counted."""
+    window = listed[(page - 1) * 10 : page * 10]
+    body = growserver.envelope(
+        [growserver.call(c) for c in window],
+        page,
+        10,
+        has_more=page * 10 < len(listed),
+        total=total,
+    )
+    return web.json_response(body)
+
+
 def _newest_first(
     inserted: dict[int, int], uncounted: dict[int, int] | None = None
 ) -> tuple[list[str], Handler]:
@@ -385,16 +398,7 @@ def _newest_first(
         total = len(head) + len(calls)
         late = (uncounted or {}).get(page, 0) if first else 0
         head[:0] = [f"late-{page}-{i}" for i in range(late)]
-        listed = head + calls
-        window = listed[(page - 1) * 10 : page * 10]
-        body = growserver.envelope(
-            [growserver.call(c) for c in window],
-            page,
-            10,
-            has_more=page * 10 < len(listed),
-            total=total,
-        )
-        return web.json_response(body)
+        return _newest_page(head + calls, page, total)
 
     return calls, handler
 
@@ -428,3 +432,38 @@ async def test_calls_created_between_the_count_and_page_queries_stop_the_listing
     seen, caught = await _until_refused(handler, prefetch, "first calls look new but come just")
     assert caught.page == 20
     assert seen == calls[:190]  # pages 1-19 in order, nothing of page 20
+
+
+@pytest.mark.parametrize(("prefetch", "inserted"), [(2, 2), (4, 2), (4, 9)])
+async def test_a_page_counted_before_the_inserts_that_shift_it_loses_no_call(
+    prefetch: Prefetch, inserted: int
+) -> None:
+    """Outside review 8: a correct server counts for page 3, answers page 4 meanwhile
+    (prefetched), then ``inserted`` calls are created and page 3 is read: shifted, with the
+    total counted before. Page 4's total is the same, which the pager took as proof that
+    page 4 was read after the inserts too, and the calls pushed from page 3 into page 4
+    were never listed, with no error. Page 4 is fetched again instead: every old call once."""
+    calls = [f"orig-{i}" for i in range(100)]
+    listed = list(calls)
+    page4_answered = asyncio.Event()
+    order: list[int] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        page = int(request.query["page"])
+        order.append(page)
+        total = len(listed)  # the count query
+        if page == 3 and not page4_answered.is_set():
+            await asyncio.wait_for(page4_answered.wait(), 10)
+            listed[:0] = [f"new-{i}" for i in range(inserted)]
+        answer = _newest_page(listed, page, total)  # the page query
+        if page == 4:
+            page4_answered.set()
+        return answer
+
+    async with _serve(handler) as url, AsyncVocode(api_key="k", base_url=url) as client:
+        pager = client.calls.list(size=10, prefetch=prefetch)
+        seen = [call.id async for call in pager]
+    assert page4_answered.is_set() and order.index(4) < order.index(3) + 2  # page 4 first
+    assert [i for i, n in Counter(seen).items() if n > 1] == []
+    assert sorted(set(calls) - set(seen)) == []  # was: the calls pushed into page 4
+    assert pager.stats.refetched >= 1

@@ -209,8 +209,8 @@ class PageState(Generic[A]):
     changed) on a page that landed after k+1 was sent. So page k+1 with no overlap with what
     came before, sent before page k landed and with a shift seen since, is fetched again
     (:class:`Refetch`; the fresh copy overlaps page k) and the copies merged. An exact total
-    at least the previous page's rules it out (as many inserts landed before its answer).
-    No drift: nothing is fetched twice.
+    as high as page k's proves nothing: the API counts and reads a page in two queries, so
+    inserts can shift page k after its count. No drift: nothing is fetched twice.
 
     **Duplicates.** Drift of a page or more between requests in flight together makes pages
     of only duplicates: skipped (:class:`Skip`) while they reach further into what was
@@ -440,9 +440,6 @@ class PageState(Generic[A]):
             return Chunk(number, (answer,), answer, "answered in order")
         if self._shifted_at <= answer.sent:
             return Chunk(number, (answer,), answer, "no shift seen since it was sent")
-        total = exact_total(answer)
-        if total is not None and edge.total is not None and total >= edge.total:
-            return Chunk(number, (answer,), answer, "its exact total kept up")
         key, index = self._key, self._recent.index
         if any(key(item) in index for item in answer.items):
             return Chunk(number, (answer,), answer, "it overlaps what came before")
