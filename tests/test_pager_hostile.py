@@ -215,7 +215,9 @@ async def test_an_id_twice_within_a_page_is_yielded_once(prefetch: Any) -> None:
         pager = client.calls.list(size=10, prefetch=prefetch)
         ids = [call.id async for call in pager]
     assert ids == [i["id"] for i in ITEMS[:24]]
-    assert pager.stats.dropped == 6
+    # Two repeats a page; the repeats count as a shift, so a page answered before the one
+    # that showed them (prefetch) is fetched again: its second copy repeats all 10 items.
+    assert pager.stats.dropped == 6 + 10 * pager.stats.refetched
 
 
 @pytest.mark.parametrize("estimated", [False, True], ids=["exact", "estimated"])
