@@ -59,8 +59,8 @@ class Recent:
         """``keys`` (admitted up to position ``seq``) are one page; the oldest page leaves."""
         self.seq = seq
         self._gen += 1
-        self.span += len(keys)
         fresh = len(keys)
+        self.span += fresh
         if self._touched:
             for key in self._touched:
                 self._kept[key] = self._gen
@@ -87,7 +87,7 @@ class Recent:
                 self.index.pop(key, None)
 
     def oldest(self, key: Hashable) -> bool:
-        """Whether ``key`` is one of the oldest page's the window keeps."""
+        """Whether ``key`` is among the ids of the oldest page the window keeps."""
         return bool(self._pages) and key in self._pages[0][1]
 
     def reach(self, keys: Iterable[Hashable]) -> int:
